@@ -227,6 +227,33 @@ static int same_ns(const char *a, const char *b) {
   return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_ino == sb.st_ino && sa.st_dev == sb.st_dev;
 }
 
+/* execvp, but telling "not found anywhere" (127) from "found, cannot run"
+ * (126) as Docker does; execvp reports EACCES if any $PATH entry was merely
+ * unreadable. */
+__attribute__((noreturn)) static void exec_command(char **cmd) {
+  if (strchr(cmd[0], '/')) {
+    execv(cmd[0], cmd);
+    if (errno == ENOENT) fail(127, "notfound", "%s: no such file or directory", cmd[0]);
+    fail(126, "exec", "exec %s: %s", cmd[0], strerror(errno));
+  }
+  const char *path = getenv("PATH");
+  if (!path || !*path) path = "/usr/local/bin:/usr/bin:/bin";
+  int found_errno = 0;
+  char candidate[4096];
+  for (const char *p = path; *p;) {
+    const char *end = strchrnul(p, ':');
+    int n = snprintf(candidate, sizeof candidate, "%.*s/%s", (int)(end - p), p, cmd[0]);
+    p = *end ? end + 1 : end;
+    if (n <= 0 || n >= (int)sizeof candidate) continue;
+    struct stat st;
+    if (stat(candidate, &st) < 0 || !S_ISREG(st.st_mode)) continue;
+    execv(candidate, cmd);
+    found_errno = errno;
+  }
+  if (!found_errno) fail(127, "notfound", "%s: executable file not found in $PATH", cmd[0]);
+  fail(126, "exec", "exec %s: %s", cmd[0], strerror(found_errno));
+}
+
 int main(int argc, char **argv) {
   prog = "skiff-ns";
   const char *pidfile = NULL, *uidmap = NULL, *gidmap = NULL, *newuidmap = NULL, *newgidmap = NULL, *cwd = NULL;
@@ -317,7 +344,5 @@ int main(int argc, char **argv) {
     int n = snprintf(buf, sizeof buf, "ok %d\n", (int)pid);
     write_all(status_fd, buf, (size_t)n);
   }
-  execvp(argv[i], argv + i);
-  if (errno == ENOENT) fail(127, "notfound", "%s: executable file not found in $PATH", argv[i]);
-  fail(126, "exec", "exec %s: %s", argv[i], strerror(errno));
+  exec_command(argv + i);
 }

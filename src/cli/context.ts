@@ -1,0 +1,61 @@
+import type { Command } from "commander";
+import type { Engine } from "../engine/engine.js";
+import { cliEntry } from "../config/install.js";
+
+/** Thrown to end the CLI with a given exit status (after output was written). */
+export class ExitCode {
+  constructor(readonly code: number) {}
+}
+
+interface GlobalOptions {
+  root?: string;
+  runroot?: string;
+  storageDriver?: string;
+  logLevel?: string;
+  debug?: boolean;
+}
+
+// What every command action gets: the engine (created on first use) and the
+// means to move the rest of the command into skiff's user namespace.
+export class CliContext {
+  exitCode = 0;
+  private globals: GlobalOptions = {};
+  private engineInstance?: Engine;
+
+  constructor(readonly argv: string[]) {}
+
+  setGlobals(opts: GlobalOptions, _action: Command): void {
+    this.globals = opts;
+  }
+
+  get debug(): boolean {
+    return Boolean(this.globals.debug) || this.globals.logLevel === "debug";
+  }
+
+  async engine(): Promise<Engine> {
+    if (!this.engineInstance) {
+      const { Engine } = await import("../engine/engine.js");
+      this.engineInstance = Engine.open({
+        root: this.globals.root,
+        runRoot: this.globals.runroot,
+        storageDriver: this.globals.storageDriver,
+        logLevel: this.debug ? "debug" : this.globals.logLevel,
+      });
+    }
+    return this.engineInstance;
+  }
+
+  /**
+   * Commands that own files as container ids or mount things must run inside
+   * skiff's user namespace (DESIGN.md §3). Outside it, re-run this same
+   * command line there and end with its status; inside, return at once.
+   */
+  async enterNamespace(): Promise<void> {
+    const engine = await this.engine();
+    if (engine.inNamespace) return;
+    const code = await engine.userns.run([process.execPath, cliEntry, ...this.argv], {
+      env: { ...process.env, SKIFF_IN_NS: "1" },
+    });
+    throw new ExitCode(code);
+  }
+}

@@ -1,0 +1,89 @@
+import { readFileSync } from "node:fs";
+import { parse } from "ini";
+import { InvalidArgumentError } from "../errors.js";
+import { defaultPaths, type Paths } from "./paths.js";
+
+// skiff.conf (ini), DESIGN.md §4:
+//   [storage]     driver = overlay | vfs ; root = /path ; runroot = /path
+//   [registries]  default = docker.io ; insecure = host1, host2
+//   [registry "host"] mirrors = m1, m2 ; insecure = true
+//   [network]     default = slirp4netns | host | none
+// Unknown keys are ignored so newer config files keep working with older skiff.
+
+export interface RegistryConfig {
+  mirrors: string[];
+  insecure: boolean;
+}
+
+export interface Config {
+  paths: Paths;
+  storageDriver: "overlay" | "vfs" | undefined;
+  defaultRegistry: string;
+  registries: Map<string, RegistryConfig>;
+  defaultNetwork: string;
+  file: string;
+  fileFound: boolean;
+}
+
+const list = (v: unknown): string[] =>
+  typeof v === "string" ? v.split(/[\s,]+/).filter(Boolean) : Array.isArray(v) ? v.map(String) : [];
+
+export function parseConfig(text: string, paths: Paths, file: string): Config {
+  let raw: Record<string, unknown>;
+  try {
+    raw = parse(text);
+  } catch (e) {
+    throw new InvalidArgumentError(`${file}: ${(e as Error).message}`, "fix the ini syntax of the configuration file");
+  }
+  const section = (name: string) => (raw[name] ?? {}) as Record<string, unknown>;
+  const storage = section("storage");
+  const driver = storage.driver === undefined ? undefined : String(storage.driver);
+  if (driver !== undefined && driver !== "overlay" && driver !== "vfs")
+    throw new InvalidArgumentError(`${file}: unknown storage driver "${driver}"`, `use driver = overlay or driver = vfs in [storage]`);
+  const regs = section("registries");
+  const registries = new Map<string, RegistryConfig>();
+  for (const host of list(regs.insecure)) registries.set(host, { mirrors: [], insecure: true });
+  for (const [key, value] of Object.entries(raw)) {
+    const m = /^registry\s+"?([^"]+)"?$/.exec(key);
+    if (!m || typeof value !== "object" || value === null) continue;
+    const v = value as Record<string, unknown>;
+    const prev = registries.get(m[1]!) ?? { mirrors: [], insecure: false };
+    registries.set(m[1]!, {
+      mirrors: list(v.mirrors),
+      insecure: prev.insecure || v.insecure === true || v.insecure === "true",
+    });
+  }
+  return {
+    paths: {
+      ...paths,
+      storageRoot: storage.root ? String(storage.root) : paths.storageRoot,
+      runRoot: storage.runroot ? String(storage.runroot) : paths.runRoot,
+      runRootIsFallback: storage.runroot ? false : paths.runRootIsFallback,
+    },
+    storageDriver: driver as Config["storageDriver"],
+    defaultRegistry: regs.default ? String(regs.default) : "docker.io",
+    registries,
+    defaultNetwork: section("network").default ? String(section("network").default) : "slirp4netns",
+    file,
+    fileFound: true,
+  };
+}
+
+export function loadConfig(overrides: Partial<Paths> = {}, env: NodeJS.ProcessEnv = process.env): Config {
+  const base = defaultPaths(env);
+  const file = env.SKIFF_CONFIG || base.configFile;
+  let config: Config;
+  try {
+    config = parseConfig(readFileSync(file, "utf8"), base, file);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+    config = parseConfig("", base, file);
+    config.fileFound = false;
+  }
+  if (overrides.storageRoot) config.paths.storageRoot = overrides.storageRoot;
+  if (overrides.runRoot) {
+    config.paths.runRoot = overrides.runRoot;
+    config.paths.runRootIsFallback = false;
+  }
+  return config;
+}

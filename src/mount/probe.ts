@@ -1,0 +1,29 @@
+import { spawnSync } from "node:child_process";
+import { accessSync, constants } from "node:fs";
+import { which } from "../userns/namespace.js";
+
+// fuse-overlayfs needs the binary and a /dev/fuse the user may open. Hosts
+// booted without udev leave /dev/fuse at 0600 root (DESIGN.md §6b).
+
+export interface FuseFacts {
+  fuseOverlayfs?: string;
+  version?: string;
+  devFuse: "ok" | "missing" | "no-access";
+  fusermount?: string;
+}
+
+export function probeFuse(): FuseFacts {
+  const fuseOverlayfs = which("fuse-overlayfs");
+  let version: string | undefined;
+  if (fuseOverlayfs) {
+    const r = spawnSync(fuseOverlayfs, ["--version"], { encoding: "utf8" });
+    version = /fuse-overlayfs: version (\S+)/.exec(`${r.stdout}${r.stderr}`)?.[1];
+  }
+  let devFuse: FuseFacts["devFuse"] = "ok";
+  try {
+    accessSync("/dev/fuse", constants.R_OK | constants.W_OK);
+  } catch (e) {
+    devFuse = (e as NodeJS.ErrnoException).code === "ENOENT" ? "missing" : "no-access";
+  }
+  return { fuseOverlayfs, version, devFuse, fusermount: which("fusermount3") ?? which("fusermount") };
+}
