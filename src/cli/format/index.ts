@@ -1,0 +1,16 @@
+// Docker-compatible output: --format templates, tables, JSON lines and units.
+
+export { formatList, isTableFormat, templateText, type ListFormatOptions } from "./list.js";
+export { renderTable, tabwrite, DOCKER_TABLE, type TabwriterOptions } from "./tabwriter.js";
+export { Template, type TemplateOptions } from "./template/template.js";
+export { TemplateError } from "./template/error.js";
+export type { FuncMap, ParamType, TemplateFunction } from "./template/funcs.js";
+export { encodeJSON, type JSONOptions } from "./gojson.js";
+export { formatValue, quote, sprint, sprintf, sprintln } from "./gofmt.js";
+export { goTimeString, goTimeRFC3339 } from "./gotime.js";
+export { goJSON, goType } from "./govalue.js";
+export { displayWidth, ellipsis } from "./width.js";
+export {
+  ago, bytesSize, commandColumn, containerCommand, containerStatus, humanDuration, humanSize, truncateId,
+  type ContainerStateView,
+} from "./units.js";
