@@ -30,9 +30,11 @@ interface Cell {
 
 /** Align a whole block of tab-separated text, as one Write followed by Flush would. */
 export function tabwrite(text: string, opts: TabwriterOptions = DOCKER_TABLE): string {
-  const lines: Cell[][] = text.split("\n").map((line) =>
-    line === "" ? [] : line.split("\t").map((t) => ({ text: t, width: displayWidth(t) })),
-  );
+  const lines: Cell[][] = text.split("\n").map((line) => line.split("\t").map((t) => ({ text: t, width: displayWidth(t) })));
+  // Text after the last newline is an unfinished line: an empty cell at its
+  // end was never terminated, so it does not count (a finished line's does).
+  const last = lines[lines.length - 1]!;
+  if (last[last.length - 1]!.text === "") last.pop();
   const out: string[] = [];
   const widths: number[] = [];
 

@@ -372,7 +372,9 @@ class State {
 
 /** A struct's fields and methods: own properties and its class's, not Object's. */
 function hasField(o: object, name: string): boolean {
-  for (let p: object | null = o; p && p !== Object.prototype; p = Object.getPrototypeOf(p))
+  if (Object.hasOwn(o, name)) return true;
+  if (name === "constructor") return false;
+  for (let p = Object.getPrototypeOf(o); p && p !== Object.prototype; p = Object.getPrototypeOf(p))
     if (Object.hasOwn(p, name)) return true;
   return false;
 }

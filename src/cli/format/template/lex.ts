@@ -189,8 +189,8 @@ function scan(input: string): Token[] {
         emit("lparen");
         parenDepth++;
       } else if (c === ")") {
+        if (--parenDepth < 0) return fail("unexpected right paren");
         emit("rparen");
-        if (--parenDepth < 0) return fail(`unexpected right paren ${runeName(c)}`);
       } else if (c >= " " && c <= "~") emit("char");
       else return fail(`unrecognized character in action: ${runeName(String.fromCodePoint(input.codePointAt(pos - 1)!))}`);
     }
