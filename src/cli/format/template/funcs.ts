@@ -4,7 +4,8 @@
 // the executor reports it as "error calling <name>: <message>".
 
 import { encodeJSON } from "../gojson.js";
-import { formatValue, sprint, sprintf, sprintln } from "../gofmt.js";
+import { formatValue, sprint, sprintln } from "../gofmt.js";
+import { sprintf } from "../goprintf.js";
 import { goLen, isTrue, kindOf, mapEntries, typeName } from "../govalue.js";
 
 /**

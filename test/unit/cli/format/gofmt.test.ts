@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { formatValue, quote, sprint, sprintf, sprintln } from "../../../../src/cli/format/gofmt.js";
+import { formatValue, quote, sprint, sprintln } from "../../../../src/cli/format/gofmt.js";
+import { sprintf } from "../../../../src/cli/format/goprintf.js";
 import { encodeJSON } from "../../../../src/cli/format/gojson.js";
 import { formatFloat } from "../../../../src/cli/format/gonum.js";
 import { goJSON } from "../../../../src/cli/format/govalue.js";
