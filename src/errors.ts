@@ -2,6 +2,10 @@
 // CLI uses, following Docker's conventions:
 //   125 the engine itself failed, 126 the command cannot be invoked,
 //   127 the command (or the thing named) was not found.
+// Docker's CLI exits 125 for engine errors only in the commands that run a
+// container (run, create, start, exec) and for bad flags; other commands exit
+// 1. An error that does not fix its code (`codeIsExplicit` false) therefore
+// takes the command's default; set-up errors always exit 125.
 // `hint` is a single line telling the user how to fix it; the CLI prints it
 // under the message, the API sends it with the message.
 
@@ -11,6 +15,7 @@ export const EXIT_NOT_FOUND = 127;
 
 export class SkiffError extends Error {
   readonly code: number;
+  readonly codeIsExplicit: boolean;
   readonly hint?: string;
   /** HTTP status for the Docker API face. */
   readonly status: number;
@@ -19,6 +24,7 @@ export class SkiffError extends Error {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = new.target.name;
     this.code = opts.code ?? EXIT_ENGINE;
+    this.codeIsExplicit = opts.code !== undefined;
     this.hint = opts.hint;
     this.status = opts.status ?? 500;
   }
@@ -27,21 +33,21 @@ export class SkiffError extends Error {
 /** A named object (image, container, volume, layer, blob) does not exist. */
 export class NotFoundError extends SkiffError {
   constructor(message: string, hint?: string) {
-    super(message, { code: EXIT_ENGINE, hint, status: 404 });
+    super(message, { hint, status: 404 });
   }
 }
 
 /** The request conflicts with the current state (name in use, image in use). */
 export class ConflictError extends SkiffError {
   constructor(message: string, hint?: string) {
-    super(message, { code: EXIT_ENGINE, hint, status: 409 });
+    super(message, { hint, status: 409 });
   }
 }
 
 /** The user's input is malformed (reference, flag value, Dockerfile, tar). */
 export class InvalidArgumentError extends SkiffError {
   constructor(message: string, hint?: string) {
-    super(message, { code: EXIT_ENGINE, hint, status: 400 });
+    super(message, { hint, status: 400 });
   }
 }
 

@@ -19,6 +19,8 @@ interface GlobalOptions {
 // means to move the rest of the command into skiff's user namespace.
 export class CliContext {
   exitCode = 0;
+  /** Exit status for errors that do not fix their own: Docker's 1, or 125 for commands that run containers. */
+  errorExitCode = 1;
   private globals: GlobalOptions = {};
   private engineInstance?: Engine;
 

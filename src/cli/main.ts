@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import { asSkiffError, EXIT_ENGINE } from "../errors.js";
 import { CliContext, ExitCode } from "./context.js";
 import { registerSystemCommands } from "./commands/system.js";
+import { registerImageCommands } from "./commands/images.js";
 
 // The CLI is one of the engine's two faces (the Docker API is the other): it
 // parses, hands the request to an engine service, and prints the result. It
@@ -30,6 +31,7 @@ export function buildProgram(ctx: CliContext): Command {
     ctx.setGlobals(program.opts(), action);
   });
   registerSystemCommands(program, ctx);
+  registerImageCommands(program, ctx);
   return program;
 }
 
@@ -50,6 +52,6 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`Error: ${e.message}\n`);
     if (e.hint) process.stderr.write(`Hint: ${e.hint}\n`);
     if (ctx.debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
-    return e.code;
+    return e.codeIsExplicit ? e.code : ctx.errorExitCode;
   }
 }

@@ -27,3 +27,14 @@ export function probeFuse(): FuseFacts {
   }
   return { fuseOverlayfs, version, devFuse, fusermount: which("fusermount3") ?? which("fusermount") };
 }
+
+/** Whether fuse-overlayfs can be used here (cheap: no version probe). */
+export function fuseUsable(): boolean {
+  if (!which("fuse-overlayfs")) return false;
+  try {
+    accessSync("/dev/fuse", constants.R_OK | constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,57 @@
+import { InvalidArgumentError } from "../errors.js";
+import type { Descriptor } from "./types.js";
+import type { CommitResult, ImageDestination, Progress, SourceImage } from "./transport.js";
+
+// copyImage: the one pipeline behind pull, push, save, load and import.
+// Layers that the destination already has are skipped; the others are copied
+// `destination.concurrency` at a time; config and manifest go last, so a
+// destination never names an image whose layers are not all there.
+
+export function shortDigest(d: string): string {
+  return d.replace(/^sha256:/, "").slice(0, 12);
+}
+
+export async function copyImage(src: SourceImage, dst: ImageDestination, progress: Progress = () => {}): Promise<CommitResult> {
+  const layers = src.manifest.layers;
+  const diffIds = src.config.rootfs.diff_ids;
+  if (layers.length !== diffIds.length)
+    throw new InvalidArgumentError(
+      `malformed image: the manifest lists ${layers.length} layers but the config ${diffIds.length} diff ids`,
+      "the image is corrupt; rebuild or re-export it",
+    );
+  await dst.begin(src);
+  try {
+    const out: Descriptor[] = new Array(layers.length);
+    const ids = layers.map((l, i) => shortDigest(l.digest || diffIds[i]!));
+    const todo: number[] = [];
+    for (let i = 0; i < layers.length; i++) {
+      const have = await dst.hasLayer(i, layers[i]!, diffIds[i]!);
+      if (have) {
+        out[i] = have;
+        progress({ id: ids[i]!, status: dst.existsStatus });
+      } else todo.push(i);
+    }
+    let next = 0;
+    let failed = false;
+    const worker = async () => {
+      while (next < todo.length && !failed) {
+        const i = todo[next++]!;
+        try {
+          out[i] = await dst.putLayer(i, layers[i]!, diffIds[i]!, () => src.openLayer(i), progress);
+        } catch (e) {
+          failed = true;
+          throw e;
+        }
+      }
+    };
+    // Let every running layer finish or fail before giving up, so abort()
+    // never races a layer still being written.
+    const results = await Promise.allSettled(Array.from({ length: Math.max(1, Math.min(dst.concurrency, todo.length)) }, worker));
+    const failure = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failure) throw failure.reason;
+    return await dst.commit(src, out);
+  } catch (e) {
+    await dst.abort();
+    throw e;
+  }
+}
