@@ -174,7 +174,7 @@ export class ExtractTarget {
         if (!this.chownWarned) {
           this.chownWarned = true;
           this.opts.onWarning?.(
-            `cannot give ${displayPath(entry)} owner ${uid}:${gid} (${code}); ignoring this and any further ownership errors in the layer`,
+            `cannot set owner ${uid}:${gid} on layer entry ${displayPath(entry)} (${code}); ignoring this and any further ownership errors in the layer`,
           );
         }
         return;
