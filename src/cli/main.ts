@@ -1,7 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { asSkiffError, EXIT_ENGINE } from "../errors.js";
 import { CliContext, ExitCode } from "./context.js";
-import { registerSystemCommands } from "./commands/system.js";
+import { registerSystemCommands, registerSystemGroup } from "./commands/system.js";
 import { registerImageCommands } from "./commands/images.js";
 
 // The CLI is one of the engine's two faces (the Docker API is the other): it
@@ -31,6 +31,7 @@ export function buildProgram(ctx: CliContext): Command {
     ctx.setGlobals(program.opts(), action);
   });
   registerSystemCommands(program, ctx);
+  registerSystemGroup(program, ctx);
   registerImageCommands(program, ctx);
   return program;
 }

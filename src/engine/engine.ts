@@ -1,5 +1,8 @@
 import { loadConfig, type Config } from "../config/config.js";
 import { fuseUsable } from "../mount/probe.js";
+import { isMounted, mountOverlay, mountPoints, unmount } from "../mount/overlay.js";
+import { SkiffError } from "../errors.js";
+import { join } from "node:path";
 import { ensureRunRoot } from "../userns/runtime-dir.js";
 import { currentUser, mappingForCurrentUser } from "../userns/mapping.js";
 import { UserNamespace } from "../userns/namespace.js";
@@ -86,6 +89,96 @@ export class Engine {
       ignoreChownErrors: this.userns.mapping.singleId,
       ...opts,
     });
+  }
+
+  /** Where `image mount` puts an image's read-only tree. */
+  imageMountPoint(id: string): string {
+    return join(this.layout.root, "mounts", id.replace(/^sha256:/, ""));
+  }
+
+  /**
+   * `image mount`: the image's layers as one read-only fuse-overlayfs tree,
+   * visible inside skiff's mount namespace (so: from `skiff unshare`).
+   */
+  async mountImage(name: string): Promise<string> {
+    this.requireNamespace("image mount");
+    const img = this.images.get(name);
+    const target = this.imageMountPoint(img.record.id);
+    if (isMounted(target)) return target;
+    if (this.storageDriver !== "overlay")
+      throw new SkiffError("image mount needs the overlay storage driver (fuse-overlayfs)", { hint: "make /dev/fuse usable and install fuse-overlayfs (skiff info)" });
+    await mountOverlay({ lowerDirs: img.record.layers.map((l) => this.layers.diffDir(l)), target });
+    return target;
+  }
+
+  async unmountImage(name: string): Promise<string> {
+    this.requireNamespace("image unmount");
+    const img = this.images.get(name);
+    const target = this.imageMountPoint(img.record.id);
+    await unmount(target);
+    return img.record.id;
+  }
+
+  mountedImages(): { id: string; path: string }[] {
+    const mounted = mountPoints();
+    return this.images.records
+      .list()
+      .map((r) => ({ id: r.id, path: this.imageMountPoint(r.id) }))
+      .filter((m) => mounted.has(m.path));
+  }
+
+  private requireNamespace(what: string): void {
+    if (!this.inNamespace)
+      throw new SkiffError(`cannot run "${what}" in rootless mode outside skiff's user namespace`, {
+        hint: "run `skiff unshare` first, then the command inside that shell",
+      });
+  }
+
+  /** `system df`: totals per kind of object. */
+  diskUsage(): Record<"images" | "containers" | "volumes", { total: number; active: number; size: number; reclaimable: number }> {
+    const images = this.images.list();
+    const sizeOf = (chainId: string) => {
+      try {
+        return this.layers.get(chainId).size;
+      } catch {
+        return 0;
+      }
+    };
+    const all = new Set(images.flatMap((i) => i.record.layers));
+    const active = images.filter((i) => this.imageUsers(i.record.id).length > 0);
+    const activeLayers = new Set(active.flatMap((i) => i.record.layers));
+    const size = [...all].reduce((n, l) => n + sizeOf(l), 0);
+    const used = [...activeLayers].reduce((n, l) => n + sizeOf(l), 0);
+    return {
+      images: { total: images.length, active: active.length, size, reclaimable: size - used },
+      containers: this.containerUsage(),
+      volumes: this.volumeUsage(),
+    };
+  }
+
+  protected containerUsage() {
+    return { total: 0, active: 0, size: 0, reclaimable: 0 };
+  }
+
+  protected volumeUsage() {
+    return { total: 0, active: 0, size: 0, reclaimable: 0 };
+  }
+
+  /** `system prune`: stopped containers, (anonymous) volumes, dangling or all unused images. */
+  async prune(opts: { all?: boolean; volumes?: boolean }): Promise<{ containers: string[]; volumes: string[]; images: { untagged: string[]; deleted: string[] }; reclaimed: number }> {
+    const containers = await this.pruneContainers();
+    const volumes = opts.volumes ? await this.pruneVolumes() : { removed: [], reclaimed: 0 };
+    const images = await this.images.prune({ all: opts.all });
+    this.layout.removeAbandonedTemps();
+    return { containers: containers.removed, volumes: volumes.removed, images, reclaimed: containers.reclaimed + volumes.reclaimed + images.reclaimed };
+  }
+
+  protected async pruneContainers(): Promise<{ removed: string[]; reclaimed: number }> {
+    return { removed: [], reclaimed: 0 };
+  }
+
+  protected async pruneVolumes(): Promise<{ removed: string[]; reclaimed: number }> {
+    return { removed: [], reclaimed: 0 };
   }
 
   /** True when this process already runs inside skiff's user namespace. */

@@ -84,6 +84,32 @@ export function registerImageCommands(program: Command, ctx: CliContext): void {
       await pruneImages(await ctx.engine(), opts);
     });
 
+  image
+    .command("mount")
+    .description("Mount an image's root filesystem read-only and print its path (run inside `skiff unshare`)")
+    .argument("[image...]")
+    .option("--format <format>", "'json' to list mounts as JSON")
+    .action(async (names: string[], opts: { format?: string }) => {
+      const engine = await ctx.engine();
+      if (names.length === 0) {
+        const list = engine.mountedImages();
+        if (opts.format === "json") process.stdout.write(`${JSON.stringify(list.map((m) => ({ id: m.id.slice(7), mountpoint: m.path })))}\n`);
+        else for (const m of list) process.stdout.write(`${m.id.slice(7, 19)} ${m.path}\n`);
+        return;
+      }
+      for (const n of names) process.stdout.write(`${await engine.mountImage(n)}\n`);
+    });
+
+  image
+    .command("unmount")
+    .alias("umount")
+    .description("Unmount an image's root filesystem")
+    .argument("<image...>")
+    .action(async (names: string[]) => {
+      const engine = await ctx.engine();
+      for (const n of names) process.stdout.write(`${(await engine.unmountImage(n)).slice(7)}\n`);
+    });
+
   const save = (cmd: Command) =>
     cmd
       .argument("<image...>")

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { ExitCode, type CliContext } from "../context.js";
+import { collect } from "../options.js";
 
 // info, version, unshare, and the `system` group.
 
@@ -51,6 +52,7 @@ export function registerSystemCommands(program: Command, ctx: CliContext): void 
     .passThroughOptions()
     .allowUnknownOption()
     .action(async (command: string[]) => {
+      ctx.errorExitCode = 125;
       const engine = await ctx.engine();
       const cmd = command.length ? command : [process.env.SHELL || "/bin/sh"];
       const code = await engine.userns.run(cmd, {
@@ -62,5 +64,60 @@ export function registerSystemCommands(program: Command, ctx: CliContext): void 
         },
       });
       throw new ExitCode(code);
+    });
+}
+
+export function registerSystemGroup(program: Command, ctx: CliContext): void {
+  const system = program.command("system").description("Manage skiff");
+
+  system
+    .command("check")
+    .description("Verify the store: every blob's digest, every layer and image; --repair removes what is broken")
+    .option("--repair", "remove broken images, layers and blobs, and leftovers of interrupted commands")
+    .option("--quick", "skip re-hashing blobs")
+    .action(async (opts: { repair?: boolean; quick?: boolean }) => {
+      if (opts.repair) await ctx.enterNamespace();
+      const { systemCheck } = await import("../actions/system.js");
+      ctx.exitCode = await systemCheck(await ctx.engine(), opts);
+    });
+
+  system
+    .command("df")
+    .description("Show skiff disk usage")
+    .option("-v, --verbose", "show detailed information on space usage")
+    .option("--format <format>", "format output using a Go template or 'json'")
+    .action(async (opts: { verbose?: boolean; format?: string }) => {
+      const { systemDf } = await import("../actions/system.js");
+      await systemDf(await ctx.engine(), opts);
+    });
+
+  system
+    .command("prune")
+    .description("Remove unused data")
+    .option("-a, --all", "remove all unused images not just dangling ones")
+    .option("-f, --force", "do not prompt for confirmation")
+    .option("--volumes", "prune anonymous volumes")
+    .option("--filter <filter>", "provide filter values (e.g. 'label=<key>=<value>')", collect, [])
+    .action(async (opts: { all?: boolean; force?: boolean; volumes?: boolean }) => {
+      await ctx.enterNamespace();
+      const { systemPrune } = await import("../actions/system.js");
+      await systemPrune(await ctx.engine(), opts);
+    });
+
+  system
+    .command("migrate")
+    .description("Stop the pause process that holds skiff's user namespace (it is recreated on next use)")
+    .action(async () => {
+      const engine = await ctx.engine();
+      const pid = engine.userns.livePid();
+      if (pid) process.kill(pid, "SIGTERM");
+    });
+
+  system
+    .command("info")
+    .description("Display system-wide information")
+    .option("-f, --format <format>", "format the output using a Go template, or 'json'")
+    .action(async (opts: { format?: string }) => {
+      await program.parseAsync(["info", ...(opts.format ? ["--format", opts.format] : [])], { from: "user" });
     });
 }
