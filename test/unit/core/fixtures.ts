@@ -20,13 +20,16 @@ export function ensureCoreWasm(): void {
 
 /** xorshift32: a small deterministic generator; returns floats in [0, 1). */
 export function seeded(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
+  // Scramble the seed: xorshift started from a small number yields tiny numbers for a while.
+  let s = Math.imul((seed ^ 0x9e3779b9) >>> 0, 0x85ebca6b) >>> 0 || 1;
+  const next = () => {
     s ^= s << 13; s >>>= 0;
     s ^= s >>> 17;
     s ^= s << 5; s >>>= 0;
     return s / 2 ** 32;
   };
+  for (let i = 0; i < 16; i++) next();
+  return next;
 }
 
 export const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
