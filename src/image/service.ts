@@ -78,7 +78,7 @@ export class ImageService {
       const id = this.tryIdPrefix(bare);
       if (id) return { id };
     }
-    throw new NotFoundError(`No such image: ${ref && !ref.digest && !input.includes(":") ? ref.familiarString() : input}`);
+    throw new NotFoundError(`No such image: ${input}`);
   }
 
   private tryIdPrefix(hex: string): string | undefined {
