@@ -35,10 +35,21 @@ function withDigest(location: URL, digest: string): URL {
   return u;
 }
 
-/** The last byte the registry holds, from "Range: 0-N" (some registries write "bytes=0-N"); -1 when empty. */
+/** The last byte the registry holds, from "Range: 0-N" (some registries write "bytes=0-N"). */
 function rangeEnd(res: HttpResponse): number | undefined {
   const m = /^(?:bytes=)?0-(\d+)$/.exec(header(res, "range")?.trim() ?? "");
   return m ? Number(m[1]) : undefined;
+}
+
+/**
+ * The next offset a session expects. distribution writes "0-0" for an empty
+ * session as well as for one holding a single byte; we read it as empty: a
+ * resent byte is refused (416) and the upload restarts, a skipped one would
+ * corrupt the blob.
+ */
+function nextOffset(res: HttpResponse): number {
+  const end = rangeEnd(res);
+  return end === undefined || end === 0 ? 0 : end + 1;
 }
 
 async function startUpload(s: RegistrySession, repo: string): Promise<URL> {
@@ -111,8 +122,7 @@ async function uploadStatus(s: RegistrySession, repo: string, location: URL): Pr
     const res = await s.request({ method: "GET", target: location, scopes: [pushScope(repo)] });
     discard(res);
     if (res.status !== 204 && res.status !== 200) return undefined;
-    const end = rangeEnd(res);
-    return { next: end === undefined ? 0 : end + 1, location: header(res, "location") ? locationOf(res, location, "upload status") : location };
+    return { next: nextOffset(res), location: header(res, "location") ? locationOf(res, location, "upload status") : location };
   } catch {
     return undefined;
   }

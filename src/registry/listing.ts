@@ -52,7 +52,11 @@ function withPage(path: string, o: PageOptions): string {
   return qs ? `${path}?${qs}` : path;
 }
 
-async function page<T>(s: RegistrySession, target: string | URL, scopes: string[], field: string, what: string): Promise<Page<T>> {
+function page<T>(s: RegistrySession, target: string | URL, scopes: string[], field: string, what: string): Promise<Page<T>> {
+  return s.rereading(() => readPage<T>(s, target, scopes, field, what));
+}
+
+async function readPage<T>(s: RegistrySession, target: string | URL, scopes: string[], field: string, what: string): Promise<Page<T>> {
   const res: HttpResponse = await s.request({ method: "GET", target, scopes, headers: { Accept: "application/json" } });
   if (res.status !== 200) throw await s.statusError(res, what);
   const body = await readBody(res, s.timeoutMs, MAX_LIST_BYTES);

@@ -78,7 +78,11 @@ function tooLarge(s: RegistrySession, repo: string, reference: string): SkiffErr
   });
 }
 
-export async function getManifest(s: RegistrySession, repo: string, reference: string, accept = DEFAULT_MANIFEST_ACCEPT): Promise<FetchedManifest> {
+export function getManifest(s: RegistrySession, repo: string, reference: string, accept = DEFAULT_MANIFEST_ACCEPT): Promise<FetchedManifest> {
+  return s.rereading(() => fetchManifest(s, repo, reference, accept));
+}
+
+async function fetchManifest(s: RegistrySession, repo: string, reference: string, accept: string[]): Promise<FetchedManifest> {
   const expected = isDigestReference(reference) ? reference : undefined;
   if (expected) hasherFor(expected); // refuse digests we cannot verify before asking
   const res = await s.request({

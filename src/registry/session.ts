@@ -97,7 +97,7 @@ export class RegistrySession {
    */
   private async ping(): Promise<URL> {
     const schemes = this.insecure ? ["https", "http"] : ["https"];
-    let last: unknown;
+    let last: TransportError | undefined;
     for (const scheme of schemes) {
       const url = new URL(`${scheme}://${apiHost(this.host)}/v2/`);
       let res: HttpResponse;
@@ -122,7 +122,8 @@ export class RegistrySession {
       }
       throw await this.statusError(res, `${this.host} does not look like a registry: GET ${url.pathname} answered ${statusLine(res.status)}`);
     }
-    throw last;
+    // Already retried where that made sense: callers must not try the whole operation again.
+    throw new TransportError(last!.message, { retryable: false, errno: last!.errno, hint: last!.hint, cause: last!.cause });
   }
 
   /** Run one exchange with retries on transient failures; returns the final response (any status). */
@@ -142,6 +143,21 @@ export class RegistrySession {
       if (after !== undefined && after > this.retry.maxRetryAfterMs) return res;
       discard(res);
       await sleep(after ?? backoffDelay(this.retry, attempt));
+    }
+  }
+
+  /**
+   * Run a whole read (request and body) again when the connection fails
+   * part-way through the body: request() retries only until the headers.
+   */
+  async rereading<T>(read: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await read();
+      } catch (e) {
+        if (!(e instanceof TransportError) || !e.retryable || attempt >= this.retry.attempts) throw e;
+        await sleep(backoffDelay(this.retry, attempt));
+      }
     }
   }
 

@@ -147,7 +147,7 @@ export interface Fault {
   path?: RegExp;
   /** How many matching requests it hits; unlimited when absent. */
   times?: number;
-  kind: "corrupt" | "truncate" | "drop" | "stall" | "status" | "challenge" | "respond";
+  kind: "corrupt" | "truncate" | "drop" | "stall" | "reset" | "status" | "challenge" | "respond";
   /** corrupt: flip this byte; truncate/drop/stall: act after this many body bytes. Default 0. */
   afterBytes?: number;
   /** status: the status to answer (default 500), with these headers. */
@@ -189,6 +189,7 @@ function pickFault(faults: Fault[], req: http.IncomingMessage): Fault | undefine
 
 function answerDirectly(f: Fault, req: http.IncomingMessage, res: http.ServerResponse): void {
   req.resume();
+  if (f.kind === "reset") return void req.socket.destroy();
   if (f.kind === "respond") return f.respond!(req, res);
   if (f.kind === "challenge") {
     res.writeHead(401, { "WWW-Authenticate": f.challenge ?? "", "Content-Type": "application/json" });
@@ -235,7 +236,7 @@ export async function startFaultyProxy(upstream: { host: string }, faults: Fault
   const server = http.createServer((req, res) => {
     const f = pickFault(faults, req);
     log.push({ method: req.method ?? "", path: req.url ?? "", range: req.headers.range, authorized: !!req.headers.authorization, fault: f?.kind });
-    if (f && (f.kind === "status" || f.kind === "challenge" || f.kind === "respond")) return answerDirectly(f, req, res);
+    if (f && ["status", "challenge", "respond", "reset"].includes(f.kind)) return answerDirectly(f, req, res);
     // The Host header is passed through, so the registry's absolute
     // Location URLs point back at the proxy.
     const fwd = http.request({ host: uHost, port: Number(uPort), method: req.method, path: req.url, headers: req.headers }, (up) => {
