@@ -64,6 +64,8 @@ export function basicHeader(c: Credentials): string | undefined {
 export class Authenticator {
   private challenge?: Challenge;
   private readonly tokens = new Map<string, CachedToken>();
+  /** Token requests under way, so parallel layer reads share one. */
+  private readonly pending = new Map<string, Promise<CachedToken>>();
 
   constructor(
     private readonly host: string,
@@ -92,7 +94,12 @@ export class Authenticator {
     const exact = this.tokens.get(key);
     if (exact && exact.expiresAt > now) return exact.header;
     for (const [k, t] of this.tokens) if (t.expiresAt > now && covers(k ? k.split(" ") : [], scopes)) return t.header;
-    const token = await this.requestToken(c, scopes);
+    let request = this.pending.get(key);
+    if (!request) {
+      request = this.requestToken(c, scopes).finally(() => this.pending.delete(key));
+      this.pending.set(key, request);
+    }
+    const token = await request;
     this.tokens.set(key, token);
     return token.header;
   }

@@ -5,6 +5,7 @@ import { redactUrl } from "./errors.js";
 import { discard } from "./http.js";
 import { all, catalogPage, tagsPage, type Page, type PageOptions } from "./listing.js";
 import { deleteManifest, getManifest, headManifest, putManifest, type FetchedManifest, type ManifestInfo } from "./manifests.js";
+import { checkDigest, checkReference, checkRepository } from "./names.js";
 import { RegistrySession, type RegistryClientOptions } from "./session.js";
 
 // A client for one registry host speaking the OCI distribution API
@@ -46,57 +47,58 @@ export class RegistryClient {
     throw await this.session.statusError(res, `Get "${redactUrl(res.url)}"`);
   }
 
-  getManifest(repo: string, reference: string, accept?: string[]): Promise<FetchedManifest> {
-    return getManifest(this.session, repo, reference, accept);
+  async getManifest(repo: string, reference: string, accept?: string[]): Promise<FetchedManifest> {
+    return getManifest(this.session, checkRepository(repo), checkReference(reference), accept);
   }
 
-  headManifest(repo: string, reference: string, accept?: string[]): Promise<ManifestInfo | undefined> {
-    return headManifest(this.session, repo, reference, accept);
+  async headManifest(repo: string, reference: string, accept?: string[]): Promise<ManifestInfo | undefined> {
+    return headManifest(this.session, checkRepository(repo), checkReference(reference), accept);
   }
 
   /** Store a manifest under a tag or digest; returns the manifest's digest. */
-  putManifest(repo: string, reference: string, raw: Buffer, mediaType: string): Promise<string> {
-    return putManifest(this.session, repo, reference, raw, mediaType);
+  async putManifest(repo: string, reference: string, raw: Buffer, mediaType: string): Promise<string> {
+    return putManifest(this.session, checkRepository(repo), checkReference(reference), raw, mediaType);
   }
 
-  deleteManifest(repo: string, digest: string): Promise<void> {
-    return deleteManifest(this.session, repo, digest);
+  async deleteManifest(repo: string, digest: string): Promise<void> {
+    return deleteManifest(this.session, checkRepository(repo), checkDigest(digest));
   }
 
   /** One GET of a blob from `offset` (no resuming, no verification): resume by calling again at the new offset. */
-  getBlob(repo: string, digest: string, opts: { offset?: number } = {}): Promise<BlobPart> {
-    return getBlob(this.session, repo, digest, opts);
+  async getBlob(repo: string, digest: string, opts: { offset?: number } = {}): Promise<BlobPart> {
+    return getBlob(this.session, checkRepository(repo), checkDigest(digest), opts);
   }
 
   /** A blob as one stream that resumes dropped connections itself and checks the digest at the end. */
   openBlob(repo: string, digest: string, opts: OpenBlobOptions = {}): Readable {
-    return openBlob(this.session, repo, digest, opts);
+    return openBlob(this.session, checkRepository(repo), checkDigest(digest), opts);
   }
 
   async hasBlob(repo: string, digest: string): Promise<boolean> {
-    return (await statBlob(this.session, repo, digest)) !== undefined;
+    return (await statBlob(this.session, checkRepository(repo), checkDigest(digest))) !== undefined;
   }
 
-  statBlob(repo: string, digest: string): Promise<{ size?: number } | undefined> {
-    return statBlob(this.session, repo, digest);
+  async statBlob(repo: string, digest: string): Promise<{ size?: number } | undefined> {
+    return statBlob(this.session, checkRepository(repo), checkDigest(digest));
   }
 
   /** Link a blob from another repository of the same registry; false means "upload it instead". */
-  mountBlob(repo: string, digest: string, fromRepo: string): Promise<boolean> {
-    return mountBlob(this.session, repo, digest, fromRepo);
+  async mountBlob(repo: string, digest: string, fromRepo: string): Promise<boolean> {
+    return mountBlob(this.session, checkRepository(repo), checkDigest(digest), checkRepository(fromRepo));
   }
 
   /** Push a blob; `open` must give its bytes from the start every time it is called (failed uploads restart). */
-  uploadBlob(repo: string, digest: string, size: number, open: StreamFactory, opts: UploadOptions = {}): Promise<void> {
-    return uploadBlob(this.session, repo, digest, size, open, opts);
+  async uploadBlob(repo: string, digest: string, size: number, open: StreamFactory, opts: UploadOptions = {}): Promise<void> {
+    return uploadBlob(this.session, checkRepository(repo), checkDigest(digest), size, open, opts);
   }
 
-  tagsPage(repo: string, opts: PageOptions = {}): Promise<Page<string>> {
-    return tagsPage(this.session, repo, opts);
+  async tagsPage(repo: string, opts: PageOptions = {}): Promise<Page<string>> {
+    return tagsPage(this.session, checkRepository(repo), opts);
   }
 
   /** Every tag of a repository, following pagination. */
-  listTags(repo: string, opts: { pageSize?: number } = {}): Promise<string[]> {
+  async listTags(repo: string, opts: { pageSize?: number } = {}): Promise<string[]> {
+    checkRepository(repo);
     return all(
       () => tagsPage(this.session, repo, { n: opts.pageSize }),
       (next) => tagsPage(this.session, repo, {}, next),

@@ -93,6 +93,22 @@ describe("token auth (distribution token spec)", () => {
     anon.close();
   });
 
+  test("a token the registry did not issue is refused", async () => {
+    const c = new RegistryClient(reg.host, { credentials: { registryToken: "eyJhbGciOiJub25lIn0.e30.c2ln" } });
+    const err = await c.getManifest("shared/app", "v1").catch((e) => e);
+    expect(err.message).toMatch(/^pull access denied for .*shared\/app, repository does not exist or may require 'docker login'/);
+    c.close();
+  });
+
+  test("parallel reads share one token request", async () => {
+    const c = new RegistryClient(reg.host);
+    await c.ping();
+    const before = reg.tokenServer!.requests.length;
+    await Promise.all([1, 2, 3].map(() => collect(c.openBlob("shared/app", image.layer.digest))));
+    expect(reg.tokenServer!.requests.length).toBe(before + 1);
+    c.close();
+  });
+
   test("wrong password: the token service refuses", async () => {
     const c = new RegistryClient(reg.host, { credentials: { username: "alice", password: "bad" } });
     const err = await c.checkLogin().catch((e) => e);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { RegistryClient } from "../../../src/registry/client.js";
 import { RegistryError } from "../../../src/registry/errors.js";
+import { search } from "../../../src/registry/search.js";
 import { startRegistry, type TestRegistry } from "../../helpers/registry.js";
 import { blob, collect, makeImage, OCI_MANIFEST, streamOf, type TestImage } from "./fixtures.js";
 import { randomBytes } from "node:crypto";
@@ -114,6 +115,20 @@ describe("plain registry", () => {
     expect(everything).toEqual([...everything].sort());
     expect(new Set(everything).size).toBe(everything.length);
     expect(everything).toEqual(await client.catalogAll());
+  });
+
+  test("search filters the catalog by the term", async () => {
+    const rows = await search(client, "TAGS", { limit: 5 });
+    expect(rows).toEqual([{ name: `${reg.host}/test/tags`, description: "", stars: 0, official: false, automated: false }]);
+    expect((await search(client, "test/", { limit: 2 })).length).toBe(2);
+    await expect(search(client, "x", { limit: 0 })).rejects.toThrow("limit 0 is outside the range [1, 100]");
+  });
+
+  test("names outside the distribution grammar never reach the wire", async () => {
+    await expect(client.getManifest("../etc", "latest")).rejects.toThrow(/invalid repository name/);
+    await expect(client.getManifest("Upper/case", "latest")).rejects.toThrow(/invalid repository name/);
+    await expect(client.getManifest("ok/name", "bad tag")).rejects.toThrow(/invalid tag or digest/);
+    await expect(client.hasBlob("ok/name", "sha256:../../x")).rejects.toThrow(/malformed digest/);
   });
 
   test("delete a manifest", async () => {
