@@ -36,6 +36,7 @@
  *   no-new-privileges 0|1
  *   tty 0|1                      open a terminal on the container's /dev/ptmx, send its
  *                                master over --console-socket, use it as stdio
+ *   console-size ROWS COLS       the terminal's initial size (Docker's ConsoleSize)
  *   sync-before-exec 0|1         see "waiting" below
  *
  * run: join the namespaces given with a PATH, unshare the new ones (a new pid
@@ -49,7 +50,8 @@
  * no_new_privs, default signal dispositions and mask, no fds above 2, exec.
  * exec: open /proc/PID/ns/{user,ipc,uts,net,pid,mnt,cgroup}, join those that
  * differ from ours, fork (the child lands in the container's pid namespace),
- * and the child does the same process steps.
+ * and the child does the same process steps (a missing cwd is an error here,
+ * as in runc). The filesystem and namespace directives do not apply to exec.
  *
  * Sync fd N (a socket; close-on-exec in the container process):
  *   "pid N\n"                     from the parent: the process's pid in the caller's

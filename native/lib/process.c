@@ -43,12 +43,19 @@ static void wait_for_go(int sync_fd) {
  * terminal and stdio. */
 static void open_console(const struct spec *s, int console_fd) {
   if (console_fd < 0) die(EXIT_SETUP, "tty", "tty 1 needs --console-socket");
-  int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
-  if (master < 0) die_sys("tty", "open", "/dev/ptmx");
+  /* /dev/ptmx is normally a symlink to pts/ptmx; without one, use the devpts
+   * instance directly (never the host's ptmx: its terminals are not ours). */
+  const char *ptmx = "/dev/ptmx";
+  int master = open(ptmx, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (master < 0 && errno == ENOENT) master = open(ptmx = "/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (master < 0) die_sys("tty", "open", ptmx);
   int unlock = 0;
-  if (ioctl(master, TIOCSPTLCK, &unlock) < 0) die_sys("tty", "unlockpt", "/dev/ptmx");
+  if (ioctl(master, TIOCSPTLCK, &unlock) < 0) die_sys("tty", "unlockpt", ptmx);
   int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
-  if (slave < 0) die_sys("tty", "open the terminal of", "/dev/ptmx");
+  if (slave < 0) die_sys("tty", "open the terminal of", ptmx);
+  /* The caller's terminal size, in place before the process can ask for it. */
+  struct winsize ws = {.ws_row = s->rows, .ws_col = s->cols};
+  if (s->rows && s->cols && ioctl(master, TIOCSWINSZ, &ws) < 0) die_sys("tty", "ioctl(TIOCSWINSZ)", "the terminal");
 
   char byte = 'm';
   struct iovec iov = {&byte, 1};

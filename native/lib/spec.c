@@ -191,6 +191,12 @@ static void directive(struct spec *s, char **w, int nw) {
   } else if (!strcmp(d, "tty")) {
     NEED(1);
     s->tty = flag01(w[1], d);
+  } else if (!strcmp(d, "console-size")) {
+    NEED(2);
+    long long rows = number(w[1], "console-size rows", 10), cols = number(w[2], "console-size columns", 10);
+    if (rows > 65535 || cols > 65535) bad("console-size %s %s is out of range", w[1], w[2]);
+    s->rows = (unsigned short)rows;
+    s->cols = (unsigned short)cols;
   } else if (!strcmp(d, "sync-before-exec")) {
     NEED(1);
     s->sync_before_exec = flag01(w[1], d);

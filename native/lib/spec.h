@@ -63,6 +63,7 @@ struct spec {
   struct spec_rlimit *rlimits;
   int n_rlimits;
   int no_new_privs, tty, sync_before_exec;
+  unsigned short rows, cols; /* console-size; 0 = leave the kernel's default */
 };
 
 /* Read and check PATH; a malformed file ends the process with an "error spec" line. */

@@ -46,6 +46,8 @@ export interface RuntimeSpec {
   rlimits?: SpecRlimit[];
   noNewPrivileges?: boolean;
   tty?: boolean;
+  /** The terminal's size before the process starts (Docker's ConsoleSize). */
+  consoleSize?: { rows: number; cols: number };
   /** The process waits for the monitor's go before exec (prestart hooks). */
   syncBeforeExec?: boolean;
 }
@@ -89,6 +91,7 @@ export function formatRuntimeSpec(spec: RuntimeSpec): string {
   for (const r of spec.rlimits ?? []) out += line("rlimit", r.type, r.soft, r.hard);
   if (spec.noNewPrivileges !== undefined) out += line("no-new-privileges", flag(spec.noNewPrivileges));
   if (spec.tty !== undefined) out += line("tty", flag(spec.tty));
+  if (spec.consoleSize) out += line("console-size", spec.consoleSize.rows, spec.consoleSize.cols);
   if (spec.syncBeforeExec !== undefined) out += line("sync-before-exec", flag(spec.syncBeforeExec));
   return out;
 }
@@ -121,6 +124,7 @@ export function parseRuntimeSpec(text: string): RuntimeSpec {
       case "rlimit": (spec.rlimits ??= []).push({ type: a, soft: limit(f[1] ?? ""), hard: limit(f[2] ?? "") }); break;
       case "no-new-privileges": spec.noNewPrivileges = a === "1"; break;
       case "tty": spec.tty = a === "1"; break;
+      case "console-size": spec.consoleSize = { rows: Number(a), cols: Number(f[1]) }; break;
       case "sync-before-exec": spec.syncBeforeExec = a === "1"; break;
       default: throw new Error(`unknown runtime spec directive ${JSON.stringify(d)}`);
     }

@@ -74,6 +74,8 @@ export function nativeNamespace(env: SkiffEnv): UserNamespace {
 export interface MonitorOptions {
   dir: string;
   spec: RuntimeSpec;
+  /** Write this text as the spec file instead (to test the runtime's checks). */
+  specText?: string;
   /** Run the spec in this running container (skiff-runtime exec --pid). */
   execIn?: number;
   log?: boolean;
@@ -160,7 +162,7 @@ export class MonitorRun {
 export function startMonitor(ns: UserNamespace, env: SkiffEnv, opts: MonitorOptions): MonitorRun {
   mkdirSync(opts.dir, { recursive: true });
   const specPath = join(opts.dir, "spec");
-  writeFileSync(specPath, formatRuntimeSpec(opts.spec));
+  writeFileSync(specPath, opts.specText ?? formatRuntimeSpec(opts.spec));
   const attach = opts.attach ?? true;
   const args = [nativeProgram("skiff-monitor"), "--dir", opts.dir, "--status-fd", "4"];
   if (opts.log ?? true) args.push("--log", join(opts.dir, "ctr.log"));
