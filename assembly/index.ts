@@ -3,12 +3,12 @@
 // src/core/.
 import {
   LAYOUT_VERSION, RECORD_SIZE, SCRATCH_FIXED, SCRATCH_PER_ENTRY, SHA256_CONTEXT_SIZE, SHA256_TOTAL,
-  R_MTIME, R_TYPE, OP_OPAQUE, LAYER_SUPERSEDED, KIND_DELETE, ERR_STRINGS,
+  R_MTIME, R_TYPE, OP_OPAQUE, LAYER_SUPERSEDED, KIND_DELETE, ERR_UNSORTED_OTHER,
 } from "../src/core/layout";
 import { lastErrorIndex } from "./tree";
 
 export { sha256Init, sha256Update, sha256Final } from "./sha256";
-export { locateStrings } from "./records";
+export { utf16ToUtf8 } from "./strings";
 export { classifyUpper } from "./whiteout-upper";
 export { applyLayer } from "./whiteout-apply";
 export { diffTrees } from "./tree-diff";
@@ -40,6 +40,6 @@ export function layoutSignature(): u32 {
   h = (h ^ OP_OPAQUE) * 16777619;
   h = (h ^ LAYER_SUPERSEDED) * 16777619;
   h = (h ^ KIND_DELETE) * 16777619;
-  h = (h ^ <u32>(-ERR_STRINGS)) * 16777619;
+  h = (h ^ <u32>(-ERR_UNSORTED_OTHER)) * 16777619;
   return h;
 }

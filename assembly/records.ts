@@ -1,6 +1,6 @@
 // Field access for the entry records described in src/core/layout.ts.
 import {
-  ERR_STRINGS, RECORD_SIZE, R_DIGEST_LEN, R_DIGEST_PTR, R_FLAGS, R_GID, R_LINK_LEN, R_LINK_PTR, R_MODE, R_MTIME,
+  RECORD_SIZE, R_DIGEST_LEN, R_DIGEST_PTR, R_FLAGS, R_GID, R_LINK_LEN, R_LINK_PTR, R_MODE, R_MTIME,
   R_PATH_LEN, R_PATH_PTR, R_RDEV_MAJOR, R_RDEV_MINOR, R_SIZE, R_TYPE, R_UID, T_DIR,
 } from "../src/core/layout";
 
@@ -14,31 +14,6 @@ import {
 @inline export function entryType(r: usize): u32 { return <u32>load<u16>(r, R_TYPE); }
 @inline export function entryFlags(r: usize): u32 { return <u32>load<u16>(r, R_FLAGS); }
 @inline export function isDir(r: usize): bool { return load<u16>(r, R_TYPE) == T_DIR; }
-
-/**
- * Fill the (pointer, length) pairs of `count` records from the string block at
- * `block`: `fields` NUL-terminated strings per entry, in record order.
- * Returns the length of the longest path, or ERR_STRINGS when the block does
- * not hold exactly count × fields strings (a NUL inside a path).
- */
-export function locateStrings(block: usize, blockLen: usize, table: usize, count: i32, fields: i32): i32 {
-  let p = block;
-  const end = block + blockLen;
-  let longest: usize = 0;
-  for (let i = 0; i < count; i++) {
-    const r = record(table, i);
-    for (let f = 0; f < fields; f++) {
-      let q = p;
-      while (q < end && load<u8>(q) != 0) q++;
-      if (q >= end) return ERR_STRINGS;
-      store<u32>(r + (<usize>f << 3), <u32>p, R_PATH_PTR);
-      store<u32>(r + (<usize>f << 3), <u32>(q - p), R_PATH_LEN);
-      if (f == 0 && q - p > longest) longest = q - p;
-      p = q + 1;
-    }
-  }
-  return p == end ? <i32>longest : ERR_STRINGS;
-}
 
 /** Whether two entries differ in anything `docker diff` reports as a change (type, mode, owner, device, size, mtime, link, digest). */
 export function entriesDiffer(a: usize, b: usize): bool {

@@ -18,12 +18,11 @@
 //   +104  u64     total bytes hashed
 //
 // ── Entry table ─────────────────────────────────────────────────────────
-// A batch of tree entries is a table of fixed-size records plus one string
-// block. The host writes every record's numeric fields, then encodes all
-// strings as ONE UTF-8 string: for each entry in order, its fields
-// (path; or path, link target, digest) each followed by a NUL byte — paths
-// and link targets cannot contain NUL. locateStrings() then fills in every
-// record's (pointer, length) pairs in one pass.
+// A batch of tree entries is a table of fixed-size records followed (after
+// the call's scratch and output areas) by one block of UTF-8 strings the
+// records point into, encoded by one encodeInto (src/core/pack.ts;
+// utf16ToUtf8() fixes the pointers up when the text is not ASCII). Strings
+// are not NUL-terminated; paths cannot contain NUL.
 //
 //   +0   u32  path pointer   (absolute address in linear memory)
 //   +4   u32  path length    (bytes)
@@ -57,7 +56,7 @@
 // A negative return value is an error (ERR_*); errorIndex() names the entry.
 
 /** Bumped with every change to this file; the wasm and the host must agree. */
-export const LAYOUT_VERSION = 1;
+export const LAYOUT_VERSION = 3;
 
 // SHA-256 context
 export const SHA256_CONTEXT_SIZE = 128;
@@ -141,7 +140,6 @@ export const DIFF_PARENTS = 1;
 // Errors (negative return values)
 export const ERR_UNSORTED = -1;
 export const ERR_UNSORTED_OTHER = -2;
-export const ERR_STRINGS = -3;
 
 // Scratch the host must provide to classifyUpper, applyLayer and diffTrees:
 // SCRATCH_PER_ENTRY bytes per entry (all tables together) plus

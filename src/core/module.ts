@@ -31,7 +31,7 @@ export interface CoreExports {
   sha256Init(ctx: number): void;
   sha256Update(ctx: number, ptr: number, len: number): void;
   sha256Final(ctx: number, out: number): void;
-  locateStrings(block: number, blockLen: number, table: number, count: number, fields: number): number;
+  utf16ToUtf8(table: number, count: number, fields: number, block: number): void;
   classifyUpper(table: number, count: number, scratch: number, classOut: number, opsOut: number): number;
   applyLayer(
     exist: number, nE: number, layer: number, nL: number, scratch: number,
@@ -43,7 +43,7 @@ export interface CoreExports {
 /** Every export the host relies on; a test checks core.wasm against this list. */
 export const CORE_EXPORTS = [
   "memory", "heapBase", "errorIndex", "layoutSignature", "sha256Init", "sha256Update", "sha256Final",
-  "locateStrings", "classifyUpper", "applyLayer", "diffTrees",
+  "utf16ToUtf8", "classifyUpper", "applyLayer", "diffTrees",
 ] as const;
 
 /**
@@ -77,7 +77,7 @@ export function layoutSignature(): number {
   let h = 2166136261;
   for (const v of [
     L.LAYOUT_VERSION, L.RECORD_SIZE, L.SHA256_CONTEXT_SIZE, L.SHA256_TOTAL, L.R_TYPE, L.R_MTIME,
-    L.SCRATCH_FIXED, L.SCRATCH_PER_ENTRY, L.OP_OPAQUE, L.LAYER_SUPERSEDED, L.KIND_DELETE, -L.ERR_STRINGS,
+    L.SCRATCH_FIXED, L.SCRATCH_PER_ENTRY, L.OP_OPAQUE, L.LAYER_SUPERSEDED, L.KIND_DELETE, -L.ERR_UNSORTED_OTHER,
   ])
     h = Math.imul((h ^ v) >>> 0, 16777619) >>> 0;
   return h;
