@@ -46,10 +46,20 @@ async function blobError(s: RegistrySession, res: HttpResponse, repo: string, di
   return s.statusError(res, `fetching blob ${blobName(s, repo, digest)}`);
 }
 
+interface PartChunks {
+  chunks: AsyncGenerator<Buffer>;
+  offset: number;
+  size?: number;
+}
+
 /** One GET of a blob from `offset`: a single connection, no resuming. */
 export async function getBlob(s: RegistrySession, repo: string, digest: string, opts: { offset?: number } = {}): Promise<BlobPart> {
+  const part = await blobChunks(s, repo, digest, opts.offset ?? 0);
+  return { stream: Readable.from(part.chunks, { objectMode: false }), offset: part.offset, size: part.size };
+}
+
+async function blobChunks(s: RegistrySession, repo: string, digest: string, offset: number): Promise<PartChunks> {
   hasherFor(digest);
-  const offset = opts.offset ?? 0;
   const res = await s.request({
     method: "GET",
     target: `/v2/${repo}/blobs/${digest}`,
@@ -87,7 +97,7 @@ export async function getBlob(s: RegistrySession, repo: string, digest: string, 
       yield chunk;
     }
   }
-  return { stream: Readable.from(bytes(), { objectMode: false }), offset, size };
+  return { chunks: skip > 0 ? bytes() : bodyChunks(res, s.timeoutMs, what), offset, size };
 }
 
 /**
@@ -104,13 +114,13 @@ export function openBlob(s: RegistrySession, repo: string, digest: string, opts:
     const hash = opts.verify !== false && offset === 0 ? hasherFor(digest) : undefined;
     for (let resumes = 0; ; ) {
       try {
-        const part = await getBlob(s, repo, digest, { offset });
+        const part = await blobChunks(s, repo, digest, offset);
         if (part.size !== undefined) {
           if (size !== undefined && part.size !== size)
             throw new SkiffError(`blob ${blobName(s, repo, digest)} is ${part.size} bytes, expected ${size}`, { hint: "the registry serves different content than the image describes" });
           size = part.size;
         }
-        for await (const chunk of part.stream as AsyncIterable<Buffer>) {
+        for await (const chunk of part.chunks) {
           offset += chunk.length;
           if (size !== undefined && offset > size)
             throw new SkiffError(`blob ${blobName(s, repo, digest)} is longer than its ${size} bytes`, { hint: "the registry serves different content than the image describes" });

@@ -105,14 +105,19 @@ async function finish(s: RegistrySession, repo: string, digest: string, res: Htt
 
 async function monolithic(s: RegistrySession, repo: string, digest: string, size: number, open: StreamFactory, location: URL, opts: UploadOptions): Promise<void> {
   const source = await open();
-  const res = await s.request({
-    method: "PUT",
-    target: withDigest(location, digest),
-    scopes: [pushScope(repo)],
-    headers: { "Content-Type": "application/octet-stream", "Content-Length": size },
-    body: () => guarded(source, size, digest, opts.onProgress),
-    retry: false,
-  });
+  let res: HttpResponse;
+  try {
+    res = await s.request({
+      method: "PUT",
+      target: withDigest(location, digest),
+      scopes: [pushScope(repo)],
+      headers: { "Content-Type": "application/octet-stream", "Content-Length": size },
+      body: () => guarded(source, size, digest, opts.onProgress),
+      retry: false,
+    });
+  } finally {
+    if (!source.readableEnded) source.destroy(); // never sent (a failed token request): release it
+  }
   await finish(s, repo, digest, res);
 }
 

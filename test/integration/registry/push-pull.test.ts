@@ -5,6 +5,7 @@ import { search } from "../../../src/registry/search.js";
 import { startRegistry, type TestRegistry } from "../../helpers/registry.js";
 import { blob, collect, makeImage, OCI_MANIFEST, streamOf, type TestImage } from "./fixtures.js";
 import { randomBytes } from "node:crypto";
+import { Readable } from "node:stream";
 
 // Push and pull against a real registry (distribution 2.8, no auth).
 
@@ -129,6 +130,32 @@ describe("plain registry", () => {
     await expect(client.getManifest("Upper/case", "latest")).rejects.toThrow(/invalid repository name/);
     await expect(client.getManifest("ok/name", "bad tag")).rejects.toThrow(/invalid tag or digest/);
     await expect(client.hasBlob("ok/name", "sha256:../../x")).rejects.toThrow(/malformed digest/);
+  });
+
+  test("a bad source is refused before the registry commits it", async () => {
+    const good = blob(randomBytes(200_000));
+    for (const chunkSize of [undefined, 64 * 1024]) {
+      const short = await client.uploadBlob("test/bad", good.digest, good.size + 10, streamOf(good.data), { chunkSize }).catch((e) => e);
+      expect(short.message).toMatch(/the source gave 200000 bytes, expected 200010$/);
+      const wrong = Buffer.from(good.data);
+      wrong[1234] ^= 1;
+      const corrupt = await client.uploadBlob("test/bad", good.digest, good.size, streamOf(wrong), { chunkSize }).catch((e) => e);
+      expect(corrupt.message).toMatch(/^blob to push: digest mismatch: expected sha256:/);
+      const failing = await client
+        .uploadBlob("test/bad", good.digest, good.size, () =>
+          Readable.from(
+            (async function* () {
+              yield good.data.subarray(0, 1000);
+              throw new Error("disk on fire");
+            })(),
+            { objectMode: false },
+          ),
+          { chunkSize },
+        )
+        .catch((e) => e);
+      expect(failing.message).toBe("disk on fire");
+    }
+    expect(await client.hasBlob("test/bad", good.digest)).toBe(false);
   });
 
   test("delete a manifest", async () => {
