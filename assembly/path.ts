@@ -63,6 +63,12 @@ const WH_PREFIX: u32 = 0x2e68772e;
   return len >= 8 && load<u32>(name) == WH_PREFIX && load<u32>(name, 4) == WH_PREFIX;
 }
 
+/** Whether the name is exactly ".wh..opq": fuse-overlayfs's own char-device entry beside an opaque marker. */
+@inline export function isOpaqueBookkeepingName(name: usize, len: usize): bool {
+  // ".wh..opq": ".wh." then ".opq" (0x71706f2e as a little-endian u32).
+  return len == 8 && load<u32>(name) == WH_PREFIX && load<u32>(name, 4) == 0x71706f2e;
+}
+
 /** Whether the name is exactly ".wh..wh..opq", the OCI opaque-directory marker. */
 @inline export function isOpaqueMarkerName(name: usize, len: usize): bool {
   // ".wh..wh..opq": ".wh." ".wh." ".opq"; ".opq" as a little-endian u32 is 0x71706f2e.

@@ -9,19 +9,21 @@
 // - a directory removed and re-created is opaque: it carries
 //   trusted.overlay.opaque or, unprivileged, user.fuseoverlayfs.opaque = "y"
 //   (the host sets FLAG_OPAQUE for either, and for user.overlay.opaque), and
-//   always also gets a ".wh..wh..opq" file inside.
+//   always also gets a ".wh..wh..opq" file inside — and, seen with 1.10
+//   in a user namespace, a char device 0:0 named ".wh..opq" beside it
+//   (fuse-overlayfs reads ".wh..wh..opq" as hiding the name ".wh..opq").
 //
 // Output, in layer-tar order: each directory, then its opaque marker, then
 // the whiteouts among its children, then its other children — layer.md asks
 // that whiteouts come before sibling directory entries. The ".wh..wh..opq"
 // file is folded into its directory's marker; whiteouts inside an opaque
 // directory are dropped (the opaque marker already hides everything below);
-// anything below a ".wh."-named directory is dropped.
+// anything below a ".wh."-named directory is dropped, and so is ".wh..opq".
 import {
   ERR_UNSORTED, FLAG_OPAQUE, OP_ENTRY, OP_MARKER, OP_OPAQUE, OP_WHITEOUT_OF, R_RDEV_MAJOR,
   SCRATCH_FIXED, T_CHAR, UPPER_KEEP, UPPER_OPAQUE, UPPER_SKIP, UPPER_WHITEOUT,
 } from "../src/core/layout";
-import { baseStart, isOpaqueMarkerName, isWhiteoutName } from "./path";
+import { baseStart, isOpaqueBookkeepingName, isOpaqueMarkerName, isWhiteoutName } from "./path";
 import { entryFlags, entryType, pathLen, pathPtr, record } from "./records";
 import { ends, failAt, subtreeEnds } from "./tree";
 
@@ -40,11 +42,20 @@ let opCount: i32 = 0;
 
 @inline function setClass(i: i32, c: i32): void { store<u8>(classes + <usize>i, <u8>c); }
 
-@inline function nameOf(i: i32, isMarker: bool): bool {
+/** Whether entry i is an opaque marker (`marker`), else whether its name starts with ".wh.". */
+@inline function nameOf(i: i32, marker: bool): bool {
   const r = record(table, i);
   const p = pathPtr(r), l = pathLen(r);
   const b = baseStart(p, l);
-  return isMarker ? isOpaqueMarkerName(p + b, l - b) : isWhiteoutName(p + b, l - b);
+  return marker ? isOpaqueMarkerName(p + b, l - b) : isWhiteoutName(p + b, l - b);
+}
+
+/** Whether entry i is fuse-overlayfs bookkeeping: the opaque marker (folded into its directory) or ".wh..opq". */
+@inline function isBookkeeping(i: i32): bool {
+  const r = record(table, i);
+  const p = pathPtr(r), l = pathLen(r);
+  const b = baseStart(p, l);
+  return isOpaqueMarkerName(p + b, l - b) || isOpaqueBookkeepingName(p + b, l - b);
 }
 
 @inline function isDeviceWhiteout(i: i32): bool {
@@ -62,7 +73,7 @@ function hasOpaqueMarker(start: i32, end: i32): bool {
 function emitChildren(start: i32, end: i32, opaque: bool): void {
   // Whiteouts first.
   for (let c = start; c < end; c = ends(endsAt, c)) {
-    if (nameOf(c, true)) continue; // folded into the directory's marker; stays UPPER_SKIP
+    if (isBookkeeping(c)) continue; // stays UPPER_SKIP
     if (nameOf(c, false)) {
       if (!opaque) { setClass(c, UPPER_WHITEOUT); emit(OP_MARKER, c); }
     } else if (isDeviceWhiteout(c)) {
@@ -70,7 +81,7 @@ function emitChildren(start: i32, end: i32, opaque: bool): void {
     }
   }
   for (let c = start; c < end; c = ends(endsAt, c)) {
-    if (nameOf(c, true) || nameOf(c, false) || isDeviceWhiteout(c)) continue;
+    if (nameOf(c, false) || isDeviceWhiteout(c)) continue;
     const below = ends(endsAt, c);
     const dirOpaque = (entryFlags(record(table, c)) & FLAG_OPAQUE) != 0 || hasOpaqueMarker(c + 1, below);
     setClass(c, dirOpaque ? UPPER_OPAQUE : UPPER_KEEP);

@@ -6,6 +6,8 @@ import { ENTRY_RANK, OPAQUE_RANK, WHITEOUT_RANK, ancestors, compareTarKeys, name
 import type { ExistingFate, LayerApplication, LayerMember, LayerRole, UpperClass, UpperLayer } from "./whiteout.js";
 
 const OPAQUE_MARKER = ".wh..wh..opq";
+/** fuse-overlayfs's char device beside an opaque marker (see assembly/whiteout-upper.ts). */
+const OPAQUE_BOOKKEEPING = ".wh..opq";
 const isDeviceWhiteout = (e: UpperEntry) => e.type === "char" && (e.rdevMajor ?? 0) === 0 && (e.rdevMinor ?? 0) === 0;
 
 export function classifyUpperReference<T extends UpperEntry>(entries: readonly T[]): UpperLayer<T> {
@@ -27,7 +29,7 @@ export function classifyUpperReference<T extends UpperEntry>(entries: readonly T
     const name = nameOf(e.path);
     const dir = parentOf(e.path);
     let c: UpperClass;
-    if (hidden(e.path) || name === OPAQUE_MARKER) c = "skip";
+    if (hidden(e.path) || name === OPAQUE_MARKER || name === OPAQUE_BOOKKEEPING) c = "skip";
     else if (name.startsWith(".wh.") || isDeviceWhiteout(e)) {
       c = opaque(dir) ? "skip" : "whiteout";
       const path = name.startsWith(".wh.") ? e.path : whiteoutPath(e.path);

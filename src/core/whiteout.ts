@@ -84,7 +84,9 @@ export function applyLayer(
   const { tables, extra, longestPath } = packTables(
     core, [{ entries: existing, kind: "path" }, { entries: layer, kind: "path" }], scratch + mergedBytes + nE + nL + 64,
   );
-  if (longestPath > L.SCRATCH_FIXED / 2) throw new InvalidArgumentError(`a path is longer than ${L.SCRATCH_FIXED / 2} bytes`);
+  // The wasm builds whiteout targets in a key buffer of SCRATCH_FIXED / 2 bytes; a UTF-16 unit is at most 3 bytes.
+  const limit = Math.floor(L.SCRATCH_FIXED / 6);
+  if (longestPath > limit) throw new InvalidArgumentError(`a layer path is longer than ${limit} characters`);
   const mergedAt = extra + scratch;
   const existAt = mergedAt + mergedBytes;
   const layerAt = existAt + nE;

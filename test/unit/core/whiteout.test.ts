@@ -47,6 +47,19 @@ describe("classifyUpper: fuse-overlayfs upper dir -> OCI layer", () => {
     expect(members([f(".wh..wh..opq"), f("x")])).toEqual(["(.wh..wh..opq)", "x"]);
   });
 
+  // Upper dirs as fuse-overlayfs 1.10 left them, unprivileged in a user
+  // namespace, after: rm d/a; rm -rf e; mkdir e; touch e/new; rm -rf f
+  // (lower: d/{a,b}, e/{x,sub/y}, f/z) — with mknod allowed, and refused.
+  it("translates real fuse-overlayfs upper dirs", () => {
+    const want = ["(.wh.f)", "d", "(d/.wh.a)", "e", "(e/.wh..wh..opq)", "e/new"];
+    expect(members([
+      d("d"), wh("d/a"), d("e", true), wh("e/.wh..opq"), f("e/.wh..wh..opq"), f("e/new"), wh("f"),
+    ])).toEqual(want);
+    expect(members([d("d"), f("d/.wh.a"), d("e", true), f("e/.wh..wh..opq"), f("e/new"), f(".wh.f")])).toEqual(want);
+    // The bookkeeping device is dropped wherever it is.
+    expect(members([d("x"), wh("x/.wh..opq"), f("x/y")])).toEqual(["x", "x/y"]);
+  });
+
   it("refuses entries out of tree order", () => {
     expect(() => classifyUpper([f("b"), f("a")])).toThrow(/tree order/);
   });
@@ -183,6 +196,7 @@ function randomUpper(r: () => number, n: number): UpperEntry[] {
     else if (x < 0.5) e = { path: joinPath(parent, randomName(r)), type: "char", rdevMajor: 1, rdevMinor: pick(r, [0, 3]) };
     else if (x < 0.58) e = { path: joinPath(parent, ".wh." + randomName(r)), type: r() < 0.2 ? "dir" : "file" };
     else if (x < 0.62) e = { path: joinPath(parent, ".wh..wh..opq"), type: "file" };
+    else if (x < 0.64) e = { path: joinPath(parent, ".wh..opq"), type: "char", rdevMajor: 0, rdevMinor: 0 };
     else e = { path: joinPath(parent, randomName(r)), type: pick(r, ["file", "symlink"] as EntryType[]) };
     if (seen.has(e.path)) continue;
     seen.add(e.path);
