@@ -93,6 +93,10 @@ static void parse_args(int argc, char **argv, struct args *a) {
   a->sync_fd = a->console_fd = -1;
   if (argc < 2 || (strcmp(argv[1], "run") && strcmp(argv[1], "exec"))) die(EXIT_SETUP, "usage", "usage: skiff-runtime run|exec --spec FILE --sync-fd N ...");
   a->verb = argv[1];
+  /* Find the sync fd first, so even a bad option is reported there (our
+   * stderr may be the container's, which the monitor logs). */
+  for (int i = 2; i + 1 < argc; i++)
+    if (!strcmp(argv[i], "--sync-fd")) report_to(a->sync_fd = fd_arg(argv[i], argv[i + 1]));
   for (int i = 2; i < argc; i++) {
     if (i + 1 >= argc) die(EXIT_SETUP, "usage", "%s needs a value", argv[i]);
     const char *o = argv[i], *v = argv[++i];

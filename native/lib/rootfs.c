@@ -36,10 +36,13 @@ static int open_in_root(const char *path, int flags) {
   }
 }
 
-/* mkdir -p inside the rootfs; returns an O_PATH fd of the directory. */
-static int mkdir_in_root(const char *path, mode_t mode) {
+/* mkdir -p inside the rootfs; returns an O_PATH fd of the directory. A
+ * dangling symlink on the way has its target made (inside the rootfs), as
+ * runc does for /var/run -> /run in images without /run. */
+static int mkdir_in_root_depth(const char *path, mode_t mode, int depth) {
   char buf[4096];
   if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) die(EXIT_SETUP, "mount", "path too long: %s", path);
+  if (depth > 40) die(EXIT_SETUP, "mount", "mkdir %s: %s", path, strerror(ELOOP));
   int fd = open_in_root("/", O_PATH | O_DIRECTORY);
   if (fd < 0) die_sys("mount", "open rootfs", "/");
   for (char *p = buf; *p;) {
@@ -52,6 +55,17 @@ static int mkdir_in_root(const char *path, mode_t mode) {
     if (next < 0 && errno == ENOENT) {
       if (mkdirat(fd, p, mode) < 0 && errno != EEXIST) die_sys("mount", "mkdir", buf);
       next = open_in_root(buf, O_PATH | O_DIRECTORY);
+      char link[4096], target[8200];
+      ssize_t n = next < 0 && errno == ENOENT ? readlinkat(fd, p, link, sizeof link - 1) : -1;
+      if (n > 0) {
+        link[n] = 0;
+        *(p - 1) = 0; /* buf is now the parent */
+        if (link[0] == '/') snprintf(target, sizeof target, "%s", link);
+        else snprintf(target, sizeof target, "%s/%s", buf, link);
+        *(p - 1) = '/';
+        close(mkdir_in_root_depth(target, mode, depth + 1));
+        next = open_in_root(buf, O_PATH | O_DIRECTORY);
+      }
     }
     if (next < 0) die_sys("mount", "open", buf);
     close(fd);
@@ -61,6 +75,8 @@ static int mkdir_in_root(const char *path, mode_t mode) {
   }
   return fd;
 }
+
+static int mkdir_in_root(const char *path, mode_t mode) { return mkdir_in_root_depth(path, mode, 0); }
 
 /* The mount target DEST inside the rootfs, created (as a directory, or as an
  * empty file when as_file) if missing. Returns an O_PATH fd. */

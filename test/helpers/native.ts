@@ -158,6 +158,16 @@ export class MonitorRun {
   }
 }
 
+/** Run a shell script in the namespace (as uid 0 there); its status and stdout. */
+export async function inNamespace(ns: UserNamespace, env: SkiffEnv, script: string): Promise<{ code: number; stdout: string }> {
+  const { child, ready } = ns.spawn(["/bin/sh", "-c", script], { stdio: ["ignore", "pipe", "inherit"], env: env.env });
+  let stdout = "";
+  child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
+  const code = await new Promise<number>((resolve) => child.on("close", (c) => resolve(c ?? 128)));
+  await ready;
+  return { code, stdout };
+}
+
 /** Spawn skiff-monitor in the namespace. The spec is written to DIR/spec. */
 export function startMonitor(ns: UserNamespace, env: SkiffEnv, opts: MonitorOptions): MonitorRun {
   mkdirSync(opts.dir, { recursive: true });
@@ -192,7 +202,7 @@ export function startMonitor(ns: UserNamespace, env: SkiffEnv, opts: MonitorOpti
   const status = ready.then(() => statusText);
   status.catch(() => {}); // observed by the tests that await it
   const exited = new Promise<number>((resolve) => child.on("exit", (code, signal) => resolve(code ?? 128 + (signal ? 9 : 0))));
-  const run = new MonitorRun(opts.dir, child, status, exited, attach ? new AttachClient(child.stdio[5] as Duplex) : undefined);
+  const run = new MonitorRun(opts.dir, child, status, exited, attach ? new AttachClient((child.stdio as unknown as Duplex[])[5]!) : undefined);
   child.stderr!.on("data", (d: Buffer) => (run.stderr += d.toString()));
   child.stdout!.on("data", (d: Buffer) => (run.stderr += d.toString()));
   return run;

@@ -1,4 +1,3 @@
-import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -8,6 +7,7 @@ import { SkiffEnv, isRoot } from "../../helpers/cli.js";
 import {
   connectAttach,
   dockerLikeSpec,
+  inNamespace,
   killQuietly,
   nativeNamespace,
   processGone,
@@ -88,17 +88,18 @@ describe.skipIf(isRoot)("skiff-monitor", () => {
   });
 
   test("clients on the socket get output from when they attach, can write stdin, and get the exit frame", async () => {
-    const r = start(["sh", "-c", "echo early; read x; echo got $x; exit 4"], { socket: true, stdin: true, attach: false });
+    const r = start(["sh", "-c", "read x; echo early $x; read y; echo got $y; exit 4"], { socket: true, stdin: true, attach: false });
     expect(await r.status).toMatch(/^started /);
     const a = await connectAttach(r.socketPath);
-    const b = await connectAttach(r.socketPath);
-    await waitUntil(() => r.logText().includes("early"), 5000, "early output in the log");
+    a.stdin("1\n");
+    await a.waitFor(/early 1\n/);
+    const b = await connectAttach(r.socketPath); // after "early" was sent: it must not see it
     a.stdin("hello\n");
     expect(await a.exit).toBe(4);
     expect(await b.exit).toBe(4);
-    expect(a.text(1)).toBe("got hello\n");
+    expect(a.text(1)).toBe("early 1\ngot hello\n");
     expect(b.text(1)).toBe("got hello\n");
-    expect(r.logText("stdout")).toBe("early\ngot hello\n");
+    expect(r.logText("stdout")).toBe("early 1\ngot hello\n");
     await r.exited;
     expect(existsSync(r.socketPath)).toBe(false);
   });
@@ -170,17 +171,17 @@ describe.skipIf(isRoot)("skiff-monitor", () => {
     mkdirSync(join(kept, "mnt"), { recursive: true });
     writeFileSync(join(kept, "file"), "x");
     // Mounts in the namespace the monitor runs in (skiff-ns keeps them).
-    const inNs = (script: string) => spawnSync(process.execPath, [join(import.meta.dirname, "..", "..", "..", "bin", "skiff.js"), "unshare", "sh", "-c", script], { env: env.env, encoding: "utf8" });
-    expect(inNs(`mount -t tmpfs none ${gone}/a && touch ${gone}/a/in-tmpfs && mount -t tmpfs none ${kept}/mnt && touch ${kept}/mnt/inside`).status).toBe(0);
+    const inNs = (script: string) => inNamespace(ns, env, script);
+    expect((await inNs(`mount -t tmpfs none ${gone}/a && touch ${gone}/a/in-tmpfs && mount -t tmpfs none ${kept}/mnt && touch ${kept}/mnt/inside`)).code).toBe(0);
     const r = start(["true"], { umount: [join(gone, "a")], rmPaths: [gone, kept] });
     expect(await r.attach!.exit).toBe(0);
     expect(await r.exited).toBe(0);
     expect(existsSync(gone)).toBe(false);
-    const mounts = inNs("cat /proc/self/mountinfo").stdout;
+    const mounts = (await inNs("cat /proc/self/mountinfo")).stdout;
     expect(mounts).not.toContain(`${gone}/a`);
     // The mount under rm-partly is left alone (and so is the directory holding it).
-    expect(inNs(`ls ${kept} ${kept}/mnt`).stdout).toBe(`${kept}:\nmnt\n\n${kept}/mnt:\ninside\n`);
-    inNs(`umount ${kept}/mnt`);
+    expect((await inNs(`ls ${kept} ${kept}/mnt`)).stdout).toBe(`${kept}:\nmnt\n\n${kept}/mnt:\ninside\n`);
+    await inNs(`umount ${kept}/mnt`);
   });
 
   test("--rm-path can remove the monitor's own directory (run --rm)", async () => {
