@@ -181,6 +181,7 @@ export function discard(res: HttpResponse): void {
     if (seen > 64 * 1024) body.destroy();
   });
   body.on("error", () => undefined);
+  body.setTimeout(30_000, () => body.destroy()); // a stalled leftover must not hold a pooled socket
   body.resume();
 }
 

@@ -134,7 +134,9 @@ export class RegistrySession {
       try {
         res = await exchange();
       } catch (e) {
-        if (!more || !(e instanceof TransportError) || !e.retryable || noRetryErrno.includes(e.errno ?? "")) throw e;
+        if (!(e instanceof TransportError) || !e.retryable || noRetryErrno.includes(e.errno ?? "")) throw e;
+        // Out of tries: outer loops (re-reads, resumes) must not multiply them.
+        if (!more) throw retry ? new TransportError(e.message, { retryable: false, errno: e.errno, hint: e.hint, cause: e.cause }) : e;
         await sleep(backoffDelay(this.retry, attempt));
         continue;
       }
