@@ -117,7 +117,11 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<TestReg
     while (!exited && Date.now() < deadline && !(await answers(url))) await sleep(25);
     if (!exited && (await answers(url))) {
       child = proc;
+      // A test worker that dies without stop() must not leave a registry behind.
+      const reap = () => proc.kill("SIGKILL");
+      process.once("exit", reap);
       const stop = async () => {
+        process.off("exit", reap);
         if (proc.exitCode === null && proc.signalCode === null) {
           const gone = new Promise((r) => proc.once("exit", r));
           proc.kill("SIGTERM");
