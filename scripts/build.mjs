@@ -53,9 +53,21 @@ const parts = {
   },
   ts: () => {
     if (!existsSync(join(root, "src/cli/main.ts"))) return;
-    if (stale(join(root, "build/js/.stamp"), [["src", [".ts"]]])) {
+    if (stale(join(root, "build/skiff.mjs"), [["src", [".ts"]]])) {
       run(bin("tsc"), ["-p", "tsconfig.json"]);
-      run(process.execPath, ["-e", "require('fs').writeFileSync('build/js/.stamp', '')"]);
+      // One bundled file starts ~30% faster than tsc's hundred modules
+      // (fewer files to resolve and read); CommonJS dependencies inside it
+      // need a require, which ESM output lacks.
+      run(bin("esbuild"), [
+        "build/js/cli/main.js",
+        "--bundle",
+        "--platform=node",
+        "--format=esm",
+        "--target=node20",
+        "--outfile=build/skiff.mjs",
+        "--log-level=warning",
+        "--banner:js=import { createRequire as __skiffRequire } from 'node:module'; const require = __skiffRequire(import.meta.url);",
+      ]);
     }
   },
 };

@@ -3,6 +3,7 @@ import { asSkiffError, EXIT_ENGINE } from "../errors.js";
 import { CliContext, ExitCode } from "./context.js";
 import { registerSystemCommands, registerSystemGroup } from "./commands/system.js";
 import { registerImageCommands } from "./commands/images.js";
+import { registerContainerCommands } from "./commands/containers.js";
 
 // The CLI is one of the engine's two faces (the Docker API is the other): it
 // parses, hands the request to an engine service, and prints the result. It
@@ -33,6 +34,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerSystemCommands(program, ctx);
   registerSystemGroup(program, ctx);
   registerImageCommands(program, ctx);
+  registerContainerCommands(program, ctx);
   return program;
 }
 

@@ -3,6 +3,9 @@ import { fuseUsable } from "../mount/probe.js";
 import { isMounted, mountOverlay, mountPoints, unmount } from "../mount/overlay.js";
 import { SkiffError } from "../errors.js";
 import { join } from "node:path";
+import { readdirSync, lstatSync } from "node:fs";
+import { probeCgroups } from "../runtime/cgroups.js";
+import { parseReference } from "../image/reference.js";
 import { ensureRunRoot } from "../userns/runtime-dir.js";
 import { currentUser, mappingForCurrentUser } from "../userns/mapping.js";
 import { UserNamespace } from "../userns/namespace.js";
@@ -12,6 +15,10 @@ import { BlobStore } from "../store/blobs.js";
 import { LayerStore } from "../layer/store.js";
 import { ImageService } from "../image/service.js";
 import { StoreDestination, type StoreDestinationOptions } from "../image/transports/store-destination.js";
+import { ContainerStore } from "../container/store.js";
+import { ContainerService, type ContainerHooks } from "../container/service.js";
+import { localExec, type NamespaceExec } from "../mount/overlay.js";
+import { containerHooks } from "./container-hooks.js";
 
 // The engine wires the services once; it is the only place that knows them
 // all (DESIGN.md §1). Services are created on first use so that a command
@@ -79,8 +86,21 @@ export class Engine {
   }
 
   /** Containers that use an image (rmi refuses to delete it). */
-  protected imageUsers(_imageId: string): { containerId: string; running: boolean }[] {
-    return [];
+  protected imageUsers(imageId: string): { containerId: string; running: boolean }[] {
+    return this.containers.usersOf(imageId);
+  }
+
+  /** Run a command in skiff's mount namespace: directly when inside, else through skiff-ns. */
+  get nsExec(): NamespaceExec {
+    return this.inNamespace ? localExec : (cmd) => this.userns.exec(cmd);
+  }
+
+  get containers(): ContainerService {
+    return this.once("containers", () => {
+      const store = new ContainerStore(this.layout, this.runRoot);
+      const hooks: ContainerHooks = containerHooks(this);
+      return new ContainerService(store, this.images, this.layers, this.locks, this.userns, this.nsExec, () => (this.inNamespace ? "self" : this.userns.livePid()), hooks);
+    });
   }
 
   /** A fresh store destination for one copy (pull, load, import). */
@@ -157,7 +177,15 @@ export class Engine {
   }
 
   protected containerUsage() {
-    return { total: 0, active: 0, size: 0, reclaimable: 0 };
+    const all = this.containers.list();
+    let size = 0;
+    let reclaimable = 0;
+    for (const c of all) {
+      const n = dirSize(join(this.containers.store.dir(c.record.Id), "upper"));
+      size += n;
+      if (!c.state.Running) reclaimable += n;
+    }
+    return { total: all.length, active: all.filter((c) => c.state.Running).length, size, reclaimable };
   }
 
   protected volumeUsage() {
@@ -173,8 +201,76 @@ export class Engine {
     return { containers: containers.removed, volumes: volumes.removed, images, reclaimed: containers.reclaimed + volumes.reclaimed + images.reclaimed };
   }
 
-  protected async pruneContainers(): Promise<{ removed: string[]; reclaimed: number }> {
-    return { removed: [], reclaimed: 0 };
+  /** `container prune`: every container that is not running. */
+  async pruneContainers(): Promise<{ removed: string[]; reclaimed: number }> {
+    const removed: string[] = [];
+    let reclaimed = 0;
+    for (const c of this.containers.list()) {
+      if (c.state.Running || c.state.Restarting || c.state.MonitorPid) continue;
+      const size = dirSize(join(this.containers.store.dir(c.record.Id), "upper"));
+      try {
+        await this.containers.remove(c.record.Id, {});
+        removed.push(c.record.Id);
+        reclaimed += size;
+      } catch {
+        /* started meanwhile */
+      }
+    }
+    return { removed, reclaimed };
+  }
+
+  /**
+   * The image a container needs, present locally: pulled when missing (or
+   * always, with --pull always), as `docker run` does.
+   */
+  async ensureImage(name: string, opts: { pull: string; platform?: string; quiet?: boolean }): Promise<void> {
+    if (!["always", "missing", "never"].includes(opts.pull))
+      throw new SkiffError(`invalid pull option: '${opts.pull}': must be one of "always", "missing" or "never"`);
+    let present = true;
+    try {
+      this.images.resolve(name);
+    } catch {
+      present = false;
+    }
+    if (present && opts.pull !== "always") return;
+    if (!present && opts.pull === "never") throw new SkiffError(`No such image: ${name}`, { code: 125 });
+    if (!present) process.stderr.write(`Unable to find image '${familiarOrInput(name)}' locally\n`);
+    await this.pullForRun(name, opts);
+  }
+
+  protected async pullForRun(name: string, _opts: { platform?: string; quiet?: boolean }): Promise<void> {
+    throw new SkiffError(`pull access denied for ${name}: pulling is not available yet`, { code: 125 });
+  }
+
+  async exportContainer(_name: string, _out: string | NodeJS.WritableStream): Promise<void> {
+    throw new SkiffError("export is not available yet");
+  }
+
+  async copy(_src: string, _dest: string, _opts: { archive: boolean; followLink: boolean }): Promise<void> {
+    throw new SkiffError("cp is not available yet");
+  }
+
+  /** Ports published for a container: "80/tcp" → host bindings (Docker's NetworkSettings.Ports). */
+  publishedPorts(_id: string): Record<string, { HostIp: string; HostPort: string }[] | null> {
+    return {};
+  }
+
+  /** The container's address on its network ("" for host networking). */
+  containerAddress(_id: string): string {
+    return "";
+  }
+
+  /** Volume inspect JSON, or undefined when no such volume. */
+  async inspectVolume(_name: string): Promise<unknown> {
+    return undefined;
+  }
+
+  /** One warning per limit that cannot be enforced here (no delegated cgroup v2), as Podman does. */
+  resourceWarnings(req: { memory?: string; cpus?: string; pidsLimit?: string }): string[] {
+    const asked = [req.memory && "--memory", req.cpus && "--cpus", req.pidsLimit && "--pids-limit"].filter(Boolean);
+    if (!asked.length) return [];
+    if (probeCgroups().delegated) return [];
+    return [`${asked.join(", ")} ignored: no delegated cgroup v2 subtree for this user, so resource limits cannot be enforced rootless here (skiff info)`];
   }
 
   protected async pruneVolumes(): Promise<{ removed: string[]; reclaimed: number }> {
@@ -184,5 +280,37 @@ export class Engine {
   /** True when this process already runs inside skiff's user namespace. */
   get inNamespace(): boolean {
     return process.env.SKIFF_IN_NS === "1";
+  }
+}
+
+/** Bytes in a directory tree (what we can see of it from here). */
+export function dirSize(dir: string): number {
+  let total = 0;
+  const walk = (d: string) => {
+    let names: string[];
+    try {
+      names = readdirSync(d);
+    } catch {
+      return;
+    }
+    for (const n of names) {
+      try {
+        const st = lstatSync(join(d, n));
+        if (st.isDirectory()) walk(join(d, n));
+        else total += st.size;
+      } catch {
+        /* vanished */
+      }
+    }
+  };
+  walk(dir);
+  return total;
+}
+
+function familiarOrInput(name: string): string {
+  try {
+    return parseReference(name).familiarString();
+  } catch {
+    return name;
   }
 }

@@ -141,6 +141,18 @@ export class UserNamespace {
     }
   }
 
+  /** Run a short command inside the namespace and collect its output. */
+  async exec(cmd: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    const { child, ready } = this.spawn(cmd, { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+    const closed = new Promise<number>((resolve) => child.on("close", (code) => resolve(code ?? 1)));
+    await ready;
+    return { code: await closed, stdout, stderr };
+  }
+
   private toError(line: string): SkiffError {
     const [, kind = "", ...rest] = line.split(" ");
     const msg = rest.join(" ");

@@ -1,3 +1,4 @@
+import { readlinkSync } from "node:fs";
 // Go's two common renderings of a time.Time, which Docker shows as-is:
 // `String()` in local time ("2024-05-01 10:00:00 +0200 CEST", the CREATED AT
 // column) and RFC 3339 with nanoseconds in JSON ("2024-05-01T08:00:00.5Z").
@@ -23,7 +24,22 @@ let zoneFormats: Intl.DateTimeFormat[] | undefined;
  * The zone abbreviation Go prints. Go reads it from the tz database; where
  * no locale knows a letter name, the database's own is numeric, like "+02".
  */
+/** Whether local time is plain UTC, decided without Intl (whose first use costs ~15 ms of ICU loading). */
+function systemIsUtc(): boolean {
+  const tz = process.env.TZ;
+  if (tz !== undefined) return ["", "UTC", "Etc/UTC", "UTC0", ":UTC", "Universal", "Zulu"].includes(tz);
+  try {
+    return /(^|\/)(Etc\/)?(UTC|UCT|Universal|Zulu)$/.test(readlinkSync("/etc/localtime"));
+  } catch (e) {
+    // No /etc/localtime means UTC to the C library.
+    return (e as NodeJS.ErrnoException).code === "ENOENT";
+  }
+}
+
+let utc: boolean | undefined;
+
 function zoneName(d: Date, minutesEast: number): string {
+  if (minutesEast === 0 && (utc ??= systemIsUtc())) return "UTC";
   zoneFormats ??= ZONE_LOCALES.map((l) => new Intl.DateTimeFormat(l, { timeZoneName: "short" }));
   for (const f of zoneFormats) {
     const name = f.formatToParts(d).find((p) => p.type === "timeZoneName")?.value;

@@ -1,0 +1,166 @@
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { asSkiffError, InvalidArgumentError, SkiffError } from "../../errors.js";
+import { relay, parseDetachKeys } from "../../container/attach.js";
+import { containerPids } from "../../container/service.js";
+import { ExitCode, type CliContext } from "../context.js";
+import { humanSize, renderTable } from "../format/index.js";
+import { printList } from "../output.js";
+
+// exec, top, port, stats — the commands that look into a running container.
+
+type Opts = Record<string, unknown>;
+
+export async function execCommand(ctx: CliContext, container: string, command: string[], o: Opts): Promise<void> {
+  ctx.errorExitCode = 126;
+  const engine = await ctx.engine();
+  if (o.tty && o.interactive && !process.stdin.isTTY) throw new InvalidArgumentError("the input device is not a TTY", "drop -t, or run it from a terminal");
+  const launched = await engine.containers.exec(container, {
+    cmd: command,
+    env: (o.env as string[]) ?? [],
+    envFile: (o.envFile as string[]) ?? [],
+    workdir: o.workdir as string | undefined,
+    user: o.user as string | undefined,
+    tty: Boolean(o.tty),
+    interactive: Boolean(o.interactive),
+    detach: Boolean(o.detach),
+    privileged: Boolean(o.privileged),
+  });
+  if (o.detach) return;
+  const raw = Boolean(o.tty && o.interactive && process.stdin.isTTY);
+  if (raw) process.stdin.setRawMode(true);
+  try {
+    const end = await relay(launched.attach!, {
+      stdin: o.interactive ? process.stdin : undefined,
+      stdout: process.stdout,
+      stderr: process.stderr,
+      tty: Boolean(o.tty),
+      detachKeys: parseDetachKeys(o.detachKeys as string | undefined),
+      size: () => (process.stdout.isTTY ? { rows: process.stdout.rows, cols: process.stdout.columns } : undefined),
+      onResize: (fn) => {
+        process.stdout.on("resize", fn);
+        return () => process.stdout.off("resize", fn);
+      },
+    });
+    if (end.kind === "exit") throw new ExitCode(end.code);
+  } finally {
+    if (raw) process.stdin.setRawMode(false);
+    launched.attach!.destroy();
+  }
+}
+
+/** `top`: the host's `ps` (default -ef), keeping only the container's processes, as Docker does. */
+export async function topCommand(ctx: CliContext, container: string, psArgs: string[]): Promise<void> {
+  const engine = await ctx.engine();
+  const view = engine.containers.get(container);
+  if (!view.state.Running) throw new SkiffError(`container ${view.record.Id} is not running`);
+  const pids = new Set(containerPids(view.state.Pid));
+  const args = psArgs.length ? psArgs : ["-ef"];
+  const r = spawnSync("ps", args, { encoding: "utf8" });
+  if (r.status !== 0) throw new SkiffError(`ps ${args.join(" ")} failed: ${r.stderr.trim()}`);
+  const lines = r.stdout.trimEnd().split("\n");
+  const header = lines[0]!.trim().split(/\s+/);
+  const pidCol = header.indexOf("PID");
+  if (pidCol < 0) throw new SkiffError(`Couldn't find PID field in ps output`);
+  const rows: string[][] = [];
+  for (const line of lines.slice(1)) {
+    const f = line.trim().split(/\s+/);
+    if (!pids.has(Number(f[pidCol]))) continue;
+    // The last column (the command) may contain spaces.
+    rows.push([...f.slice(0, header.length - 1), f.slice(header.length - 1).join(" ")]);
+  }
+  process.stdout.write(renderTable(header, rows));
+}
+
+export async function portCommand(ctx: CliContext, container: string, privatePort?: string): Promise<void> {
+  const engine = await ctx.engine();
+  const view = engine.containers.get(container);
+  const ports = engine.publishedPorts(view.record.Id);
+  if (privatePort) {
+    const key = privatePort.includes("/") ? privatePort : `${privatePort}/tcp`;
+    const b = ports[key];
+    if (!b || b.length === 0) throw new SkiffError(`No public port '${key}' published for ${container}`);
+    for (const x of b) process.stdout.write(`${x.HostIp || "0.0.0.0"}:${x.HostPort}\n`);
+    return;
+  }
+  for (const [port, bindings] of Object.entries(ports)) for (const b of bindings ?? []) process.stdout.write(`${port} -> ${b.HostIp || "0.0.0.0"}:${b.HostPort}\n`);
+}
+
+function cpuTicks(pid: number): number {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = s.slice(s.lastIndexOf(")") + 2).split(" ");
+    return Number(f[11]) + Number(f[12]);
+  } catch {
+    return 0;
+  }
+}
+
+function rssBytes(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** `stats --no-stream`: measured from /proc (no delegated cgroups here), CPU over a short sample. */
+export async function statsCommand(ctx: CliContext, names: string[], o: Opts): Promise<void> {
+  const engine = await ctx.engine();
+  if (o.stream !== false) process.stderr.write("WARN: streaming stats are not supported; showing one sample (--no-stream)\n");
+  const views = names.length ? names.map((n) => engine.containers.get(n)) : engine.containers.list().filter((v) => o.all || v.state.Running);
+  const memTotal = Number(/MemTotal:\s+(\d+)/.exec(readFileSync("/proc/meminfo", "utf8"))?.[1] ?? 0) * 1024;
+  const sample = () => views.map((v) => (v.state.Running ? containerPids(v.state.Pid) : []));
+  const pidsBefore = sample();
+  const before = pidsBefore.map((p) => p.reduce((n, pid) => n + cpuTicks(pid), 0));
+  const t0 = Date.now();
+  await new Promise((r) => setTimeout(r, 500));
+  const elapsed = (Date.now() - t0) / 1000;
+  const hz = 100;
+  const rows = views.map((v, i) => {
+    const pids = containerPids(v.state.Pid || 0);
+    const cpu = ((pids.reduce((n, pid) => n + cpuTicks(pid), 0) - before[i]!) / hz / elapsed) * 100;
+    const mem = pids.reduce((n, pid) => n + rssBytes(pid), 0);
+    return {
+      Container: o.trunc === false ? v.record.Id : v.record.Id.slice(0, 12),
+      ID: o.trunc === false ? v.record.Id : v.record.Id.slice(0, 12),
+      Name: v.record.Name,
+      CPUPerc: `${Math.max(0, cpu).toFixed(2)}%`,
+      MemUsage: `${humanSize(mem).replace(/B$/, "iB").replace("kiB", "KiB")} / ${humanSize(memTotal).replace(/B$/, "iB")}`,
+      MemPerc: `${memTotal ? ((mem / memTotal) * 100).toFixed(2) : "0.00"}%`,
+      NetIO: "--",
+      BlockIO: "--",
+      PIDs: String(pids.length),
+    };
+  });
+  printList(rows, {
+    format: o.format as string | undefined,
+    defaultFormat: "table {{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t{{.NetIO}}\t{{.BlockIO}}\t{{.PIDs}}",
+    headers: { Container: "CONTAINER", ID: "CONTAINER ID", Name: "NAME", CPUPerc: "CPU %", MemUsage: "MEM USAGE / LIMIT", MemPerc: "MEM %", NetIO: "NET I/O", BlockIO: "BLOCK I/O", PIDs: "PIDS" },
+    rowType: "formatter.containerStatsContext",
+  });
+}
+
+export async function diffCommand(ctx: CliContext, container: string): Promise<void> {
+  await ctx.enterNamespace();
+  const engine = await ctx.engine();
+  for (const c of await engine.containers.changes(container)) process.stdout.write(`${c.kind} ${c.path}\n`);
+}
+
+export async function exportCommand(ctx: CliContext, container: string, o: Opts): Promise<void> {
+  await ctx.enterNamespace();
+  const engine = await ctx.engine();
+  if (!o.output && process.stdout.isTTY) throw new SkiffError("cowardly refusing to save to a terminal. Use the -o flag or redirect");
+  await engine.exportContainer(container, (o.output as string | undefined) ?? process.stdout);
+}
+
+export async function cpCommand(ctx: CliContext, src: string, dest: string, o: Opts): Promise<void> {
+  await ctx.enterNamespace();
+  const engine = await ctx.engine();
+  try {
+    await engine.copy(src, dest, { archive: Boolean(o.archive), followLink: Boolean(o.followLink) });
+  } catch (e) {
+    throw asSkiffError(e);
+  }
+}

@@ -1,0 +1,83 @@
+// A container's stored configuration (containers/<id>/config.json): what
+// `create` decided, in names close to Docker's inspect output so that
+// inspect is mostly a projection of it.
+
+export interface MountSpec {
+  Type: "bind" | "volume" | "tmpfs";
+  Source: string;
+  Destination: string;
+  /** Volume name for Type volume. */
+  Name?: string;
+  ReadOnly: boolean;
+  Options: string[];
+  /** Anonymous volumes are removed with `rm -v`. */
+  Anonymous?: boolean;
+}
+
+export interface PortBinding {
+  HostIp: string;
+  HostPort: string;
+}
+
+export interface Ulimit {
+  Name: string;
+  Soft: number;
+  Hard: number;
+}
+
+export interface ContainerRecord {
+  Id: string;
+  Name: string;
+  Created: string;
+  /** Image id (sha256:…) and the name it was asked for. */
+  Image: string;
+  ImageName: string;
+  /** Chain ids of the image's layers, bottom first: the overlay's lowerdirs. */
+  Layers: string[];
+  Driver: "overlay" | "vfs";
+  Path: string;
+  Args: string[];
+  Config: {
+    Hostname: string;
+    Domainname: string;
+    User: string;
+    Env: string[];
+    Cmd: string[] | null;
+    Entrypoint: string[] | null;
+    WorkingDir: string;
+    Labels: Record<string, string>;
+    Tty: boolean;
+    OpenStdin: boolean;
+    StdinOnce: boolean;
+    AttachStdin: boolean;
+    AttachStdout: boolean;
+    AttachStderr: boolean;
+    StopSignal: string;
+    StopTimeout?: number;
+    ExposedPorts: Record<string, object>;
+    Volumes: Record<string, object> | null;
+    Image: string;
+  };
+  HostConfig: {
+    AutoRemove: boolean;
+    ReadonlyRootfs: boolean;
+    RestartPolicy: { Name: "no" | "always" | "unless-stopped" | "on-failure"; MaximumRetryCount: number };
+    Init: boolean;
+    Tmpfs: Record<string, string>;
+    Ulimits: Ulimit[];
+    NetworkMode: string;
+    PortBindings: Record<string, PortBinding[]>;
+    PublishAllPorts: boolean;
+    Dns: string[];
+    ExtraHosts: string[];
+    Memory: number;
+    NanoCpus: number;
+    PidsLimit: number;
+    CapAdd: string[];
+    CapDrop: string[];
+    Privileged: boolean;
+    VolumesFrom: string[];
+  };
+  Mounts: MountSpec[];
+  NetworkSettings?: { MacAddress?: string };
+}

@@ -1,0 +1,81 @@
+import type { Duplex } from "node:stream";
+import { EXIT_CANNOT_INVOKE, EXIT_NOT_FOUND, SkiffError } from "../errors.js";
+import { nativeProgram } from "../config/install.js";
+import type { UserNamespace } from "../userns/namespace.js";
+
+// Starting a container process (or an exec session): skiff-ns joins skiff's
+// namespaces and execs skiff-monitor, which starts skiff-runtime. No Node
+// runs inside the namespace on this path, so `run` pays for one Node start-up
+// only (DESIGN.md §6b). The monitor reports "started PID" or an error on fd 4;
+// fd 5 is our end of an attach socket when we stay attached.
+
+export interface MonitorOptions {
+  dir: string;
+  socket?: string;
+  log?: string;
+  tty?: boolean;
+  stdin?: boolean;
+  restart?: string;
+  umount?: string[];
+  rmPaths?: string[];
+  prestartHook?: string[];
+  /** skiff-runtime's arguments, e.g. ["run", "--spec", file]. */
+  runtime: string[];
+  /** Keep an attach connection (fd 5) from the first byte. */
+  attach?: boolean;
+}
+
+export interface Launched {
+  pid: number;
+  attach?: Duplex;
+}
+
+const STATUS_FD = 4;
+const ATTACH_FD = 5;
+
+export function monitorArgs(o: MonitorOptions): string[] {
+  const a = [nativeProgram("skiff-monitor"), "--dir", o.dir, "--status-fd", String(STATUS_FD), "--detach"];
+  if (o.socket) a.push("--socket", o.socket);
+  if (o.log) a.push("--log", o.log);
+  if (o.tty) a.push("--tty");
+  if (o.stdin) a.push("--stdin");
+  if (o.attach) a.push("--attach-fd", String(ATTACH_FD));
+  if (o.restart && o.restart !== "no") a.push("--restart", o.restart);
+  for (const p of o.umount ?? []) a.push("--umount", p);
+  for (const p of o.rmPaths ?? []) a.push("--rm-path", p);
+  for (const h of o.prestartHook ?? []) a.push("--prestart-hook", h);
+  return [...a, "--", nativeProgram("skiff-runtime"), ...o.runtime];
+}
+
+export function startError(line: string): SkiffError {
+  const [, kind = "", ...rest] = line.trim().split(" ");
+  const msg = rest.join(" ");
+  if (kind === "notfound")
+    return new SkiffError(`failed to create task for container: ${msg}: unknown`, { code: EXIT_NOT_FOUND });
+  if (kind === "exec") return new SkiffError(`failed to create task for container: ${msg}: unknown`, { code: EXIT_CANNOT_INVOKE });
+  return new SkiffError(`failed to start the container (${kind}): ${msg}`, { code: 125, hint: "skiff info shows what this host is missing" });
+}
+
+export async function launchMonitor(userns: UserNamespace, o: MonitorOptions): Promise<Launched> {
+  const stdio = ["ignore", "ignore", "ignore", "ignore", "pipe", o.attach ? "pipe" : "ignore"] as const;
+  const { child, ready } = userns.spawn(monitorArgs(o), { stdio: [...stdio] });
+  const status = child.stdio[STATUS_FD]!;
+  const attach = o.attach ? ((child.stdio as unknown as Duplex[])[ATTACH_FD]) : undefined;
+  const line = new Promise<string>((resolve) => {
+    let text = "";
+    status.on("data", (d: Buffer) => {
+      text += d.toString();
+      if (text.includes("\n")) resolve(text);
+    });
+    status.on("end", () => resolve(text));
+    status.on("error", () => resolve(text));
+  });
+  await ready;
+  const text = (await line).split("\n")[0] ?? "";
+  (status as unknown as { destroy?: () => void }).destroy?.();
+  child.unref();
+  if (text.startsWith("started ")) return { pid: Number(text.slice(8)), attach };
+  attach?.destroy();
+  if (text.startsWith("error ")) throw startError(text);
+  throw new SkiffError(`the container monitor ended without starting the container${text ? `: ${text}` : ""}`);
+}
