@@ -113,6 +113,29 @@ describe.skipIf(isRoot)("skiff-monitor", () => {
     expect(r.attach!.text(1)).toBe("1\n2\n3\n4\n5\n");
   });
 
+  test("binary output arrives intact; a line without newline is logged in 16 KiB pieces", async () => {
+    const r = start(["sh", "-c", "cat /bin/busybox; head -c 40000 /dev/zero >&2"]);
+    expect(await r.attach!.exit).toBe(0);
+    const out = Buffer.concat(r.attach!.frames.filter((f) => f.type === 1).map((f) => f.payload));
+    expect(out.equals(readFileSync("/bin/busybox"))).toBe(true);
+    const err = r.logEntries().filter((e) => e.stream === "stderr");
+    expect(err.map((e) => e.log.length)).toEqual([16384, 16384, 7232]);
+    expect(err.every((e) => /^\0+$/.test(e.log))).toBe(true);
+  });
+
+  test("a slow client holds the output back instead of losing it", async () => {
+    const r = start(["sh", "-c", "head -c 8000000 /dev/zero; echo end >&2"], { log: false });
+    const c = r.attach!;
+    c.socket.pause();
+    await new Promise((ok) => setTimeout(ok, 500));
+    // Held back: the process cannot have written everything into a stalled client.
+    expect(processGone(r.containerPid())).toBe(false);
+    c.socket.resume();
+    expect(await c.exit).toBe(0);
+    expect(c.frames.filter((f) => f.type === 1).reduce((n, f) => n + f.payload.length, 0)).toBe(8000000);
+    expect(c.text(2)).toBe("end\n");
+  });
+
   test("--detach: the monitor outlives its caller; pid and exit files appear", async () => {
     const r = start(["sh", "-c", "sleep 0.5; echo done"], { detach: true, attach: false });
     expect(await r.exited).toBe(0); // the caller's process is done right away
@@ -136,6 +159,20 @@ describe.skipIf(isRoot)("skiff-monitor", () => {
     expect(r.logText()).toBe("run\nrun\nrun\n");
     // The same client saw every run's output, and one exit frame at the end.
     expect(r.attach!.frames.filter((f) => f.type === 3)).toHaveLength(1);
+  });
+
+  test("a restart that fails to start leaves exit 127 and start-error", async () => {
+    const data = join(env.base, "work", "once");
+    mkdirSync(data);
+    writeFileSync(join(data, "run.sh"), "#!/bin/sh\nrm /data/run.sh\necho ran\nexit 1\n", { mode: 0o755 });
+    const mounts = [...dockerLikeSpec(rootfs, []).mounts!, { destination: "/data", type: "bind" as const, source: data, options: ["rbind"] }];
+    const r = start(["/data/run.sh"], { restart: "on-failure:1" }, { mounts });
+    expect(await r.status).toMatch(/^started /);
+    expect(await r.attach!.exit).toBe(127);
+    expect(r.state("restart-count")).toBe("1\n");
+    expect(r.state("exit")).toMatch(/^127 /);
+    expect(r.state("start-error")).toBe('exec: "/data/run.sh": stat /data/run.sh: no such file or directory\n');
+    expect(r.logText()).toBe("ran\n");
   });
 
   test("restart on-failure does not restart a clean exit; always does until stop-requested", async () => {
