@@ -72,6 +72,7 @@
 #include "lib/spec.h"
 
 #include <sched.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -217,6 +218,10 @@ static void do_exec(const struct args *a, const struct spec *s) {
 
 int main(int argc, char **argv) {
   prog = "skiff-runtime";
+  /* Until the exec, no process of the container may ptrace us or open our
+   * /proc files (and the fds there): we hold its sync socket and full
+   * capabilities. exec(2) restores the flag for the container's program. */
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   struct args a;
   parse_args(argc, argv, &a);
   struct spec s;
