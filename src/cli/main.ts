@@ -4,6 +4,7 @@ import { CliContext, ExitCode } from "./context.js";
 import { registerSystemCommands, registerSystemGroup } from "./commands/system.js";
 import { registerImageCommands } from "./commands/images.js";
 import { registerContainerCommands } from "./commands/containers.js";
+import { registerRegistryCommands } from "./commands/registry.js";
 
 // The CLI is one of the engine's two faces (the Docker API is the other): it
 // parses, hands the request to an engine service, and prints the result. It
@@ -35,6 +36,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerSystemGroup(program, ctx);
   registerImageCommands(program, ctx);
   registerContainerCommands(program, ctx);
+  registerRegistryCommands(program, ctx);
   return program;
 }
 

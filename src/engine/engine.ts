@@ -4,6 +4,8 @@ import { isMounted, mountOverlay, mountPoints, unmount } from "../mount/overlay.
 import { SkiffError } from "../errors.js";
 import { join } from "node:path";
 import { readdirSync, lstatSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { cliEntry } from "../config/install.js";
 import { probeCgroups } from "../runtime/cgroups.js";
 import { parseReference } from "../image/reference.js";
 import { ensureRunRoot } from "../userns/runtime-dir.js";
@@ -238,8 +240,13 @@ export class Engine {
     await this.pullForRun(name, opts);
   }
 
-  protected async pullForRun(name: string, _opts: { platform?: string; quiet?: boolean }): Promise<void> {
-    throw new SkiffError(`pull access denied for ${name}: pulling is not available yet`, { code: 125 });
+  /** `run`'s pull: `skiff pull` inside the namespace (extraction needs it), its output on stderr as Docker's. */
+  protected async pullForRun(name: string, opts: { platform?: string; quiet?: boolean }): Promise<void> {
+    const globals = [...(this.options.root ? ["--root", this.options.root] : []), ...(this.options.runRoot ? ["--runroot", this.options.runRoot] : [])];
+    const args = [process.execPath, cliEntry, ...globals, "pull", ...(opts.platform ? ["--platform", opts.platform] : []), ...(opts.quiet ? ["-q"] : []), name];
+    const env = { ...process.env, SKIFF_IN_NS: "1" };
+    const code = this.inNamespace ? await runLocal(args, env) : await this.userns.run(args, { env, stdio: ["ignore", 2, 2] });
+    if (code !== 0) throw new SkiffError(`pulling ${name} failed`, { code: 125 });
   }
 
   async exportContainer(_name: string, _out: string | NodeJS.WritableStream): Promise<void> {
@@ -313,4 +320,12 @@ function familiarOrInput(name: string): string {
   } catch {
     return name;
   }
+}
+
+function runLocal(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(args[0]!, args.slice(1), { env, stdio: ["ignore", 2, 2] });
+    child.on("close", (code) => resolve(code ?? 1));
+    child.on("error", () => resolve(127));
+  });
 }

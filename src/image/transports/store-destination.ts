@@ -58,7 +58,9 @@ export class StoreDestination implements ImageDestination {
       });
     const id = shortDigest(desc.digest || diffId);
     const chainId = this.chains[i]!;
-    const verbs = this.opts.mode === "load" ? { run: "Loading layer", done: "Loading layer" } : { run: "Extracting", done: "Pull complete" };
+    // Download and extraction are one pass here, so a pull reports "Downloading" until the layer is in.
+    const verbs = this.opts.mode === "load" ? { run: "Loading layer", done: "Loading layer" } : { run: "Downloading", done: "Pull complete" };
+    if (this.opts.mode !== "load") progress({ id, status: "Pulling fs layer" });
     let stored: Descriptor | undefined;
     let last = 0;
     await this.layers.create({ chainId, diffId, parent: i > 0 ? this.chains[i - 1] : undefined }, async (diffDir) => {
@@ -82,6 +84,7 @@ export class StoreDestination implements ImageDestination {
       stored = { mediaType: desc.mediaType, digest: r.blob.digest, size: r.blob.size };
       return { size: r.size, blob: { ...r.blob, mediaType: desc.mediaType } };
     });
+    if (this.opts.mode !== "load") progress({ id, status: "Download complete" });
     progress({ id, status: verbs.done });
     return stored!;
   }
