@@ -21,6 +21,8 @@ import { ContainerStore } from "../container/store.js";
 import { ContainerService, type ContainerHooks } from "../container/service.js";
 import { localExec, type NamespaceExec } from "../mount/overlay.js";
 import { containerHooks } from "./container-hooks.js";
+import { VolumeService } from "../volume/service.js";
+import { NetworkService } from "../network/service.js";
 
 // The engine wires the services once; it is the only place that knows them
 // all (DESIGN.md §1). Services are created on first use so that a command
@@ -191,7 +193,7 @@ export class Engine {
   }
 
   protected volumeUsage() {
-    return { total: 0, active: 0, size: 0, reclaimable: 0 };
+    return this.volumes.usage();
   }
 
   /** `system prune`: stopped containers, (anonymous) volumes, dangling or all unused images. */
@@ -258,18 +260,26 @@ export class Engine {
   }
 
   /** Ports published for a container: "80/tcp" → host bindings (Docker's NetworkSettings.Ports). */
-  publishedPorts(_id: string): Record<string, { HostIp: string; HostPort: string }[] | null> {
-    return {};
+  publishedPorts(id: string): Record<string, { HostIp: string; HostPort: string }[] | null> {
+    return this.network.publishedPorts(this.containers.store.read(id));
   }
 
   /** The container's address on its network ("" for host networking). */
-  containerAddress(_id: string): string {
-    return "";
+  containerAddress(id: string): string {
+    return this.network.address(this.containers.store.read(id));
   }
 
   /** Volume inspect JSON, or undefined when no such volume. */
-  async inspectVolume(_name: string): Promise<unknown> {
-    return undefined;
+  async inspectVolume(name: string): Promise<unknown> {
+    return this.volumes.inspect(name);
+  }
+
+  get volumes(): VolumeService {
+    return this.once("volumes", () => new VolumeService());
+  }
+
+  get network(): NetworkService {
+    return this.once("network", () => new NetworkService());
   }
 
   /** One warning per limit that cannot be enforced here (no delegated cgroup v2), as Podman does. */
@@ -281,7 +291,7 @@ export class Engine {
   }
 
   protected async pruneVolumes(): Promise<{ removed: string[]; reclaimed: number }> {
-    return { removed: [], reclaimed: 0 };
+    return this.volumes.prune();
   }
 
   /** True when this process already runs inside skiff's user namespace. */
