@@ -1,28 +1,23 @@
 #!/usr/bin/env node
-// `npm run bench -- <name> [args…]`: brings the build up to date, then runs
-// bench/<name>.mjs with the remaining arguments. NODE_EXTRA_CA_CERTS is
-// removed from the benchmark's environment: it slows every Node start-up
-// (DESIGN.md §6b) and a user's shell does not have it.
+// npm run bench -- <name> [args]: runs bench/<name>.mjs after an incremental
+// build. Benchmarks print their figures as ratios against a reference
+// measured in the same run; they never fail on a timing.
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const [name, ...args] = process.argv.slice(2);
-const available = readdirSync(join(root, "bench")).filter((f) => f.endsWith(".mjs")).map((f) => f.slice(0, -4));
-if (!name || !available.includes(name)) {
-  console.error(`usage: npm run bench -- <${available.join("|")}> [args…]`);
+const [name, ...rest] = process.argv.slice(2);
+const available = readdirSync(join(root, "bench")).filter((f) => f.endsWith(".mjs")).map((f) => f.slice(0, -4)).sort();
+if (!name || !existsSync(join(root, "bench", `${name}.mjs`))) {
+  console.error(`usage: npm run bench -- <name>   (one of: ${available.join(", ")})`);
   process.exit(2);
 }
+const build = spawnSync(process.execPath, [join(root, "scripts", "build.mjs"), "--if-needed"], { stdio: "inherit" });
+if (build.status !== 0) process.exit(build.status ?? 1);
+// A user's shell does not have it; it doubles Node's start-up here.
 const env = { ...process.env };
 delete env.NODE_EXTRA_CA_CERTS;
-const build = spawnSync(process.execPath, [join(root, "scripts", "build.mjs"), "--if-needed"], { cwd: root, stdio: "inherit", env });
-if (build.status !== 0) {
-  console.error("bench: the build failed; fix it before benchmarking");
-  process.exit(build.status ?? 1);
-}
-const script = join(root, "bench", `${name}.mjs`);
-if (!existsSync(script)) process.exit(2);
-const run = spawnSync(process.execPath, [script, ...args], { cwd: root, stdio: "inherit", env });
-process.exit(run.status ?? 1);
+const r = spawnSync(process.execPath, [join(root, "bench", `${name}.mjs`), ...rest], { stdio: "inherit", env });
+process.exit(r.status ?? 1);

@@ -251,12 +251,34 @@ export class Engine {
     if (code !== 0) throw new SkiffError(`pulling ${name} failed`, { code: 125 });
   }
 
-  async exportContainer(_name: string, _out: string | NodeJS.WritableStream): Promise<void> {
-    throw new SkiffError("export is not available yet");
+  /** `export`: the container's root filesystem as one tar (run inside the namespace). */
+  async exportContainer(name: string, out: string | NodeJS.WritableStream): Promise<void> {
+    const { packDirectory } = await import("../layer/pack.js");
+    const { pipeline } = await import("node:stream/promises");
+    const { createWriteStream } = await import("node:fs");
+    const rootfs = await this.containers.mountedRootfs(name);
+    await pipeline(packDirectory(rootfs), typeof out === "string" ? createWriteStream(out) : out);
   }
 
-  async copy(_src: string, _dest: string, _opts: { archive: boolean; followLink: boolean }): Promise<void> {
-    throw new SkiffError("cp is not available yet");
+  /** `cp` in either direction (run inside the namespace, where the container's rootfs is mounted). */
+  async copy(src: string, dest: string, opts: { archive: boolean; followLink: boolean }): Promise<void> {
+    const { splitCopyArg, resolveInRoot, copyTree, tarOf, untarInto } = await import("../container/copy.js");
+    const from = splitCopyArg(src);
+    const to = splitCopyArg(dest);
+    if (from.container && to.container) throw new SkiffError("copying between containers is not supported", { code: 1 });
+    if (!from.container && !to.container) throw new SkiffError("must specify at least one container source", { code: 1 });
+    const contentsOnly = (p: string) => p.endsWith("/.");
+    if (from.container) {
+      const root = await this.containers.mountedRootfs(from.container);
+      const path = resolveInRoot(root, from.path, opts.followLink || from.path.endsWith("/"));
+      if (to.path === "-") await tarOf(path, process.stdout);
+      else copyTree(path, to.path, { contentsOnly: contentsOnly(from.path), archive: opts.archive, ownerRoot: true });
+      return;
+    }
+    const root = await this.containers.mountedRootfs(to.container!);
+    const target = resolveInRoot(root, to.path, true);
+    if (from.path === "-") await untarInto(process.stdin, target);
+    else copyTree(from.path, target, { contentsOnly: contentsOnly(from.path), archive: opts.archive, ownerRoot: !opts.archive });
   }
 
   /** Ports published for a container: "80/tcp" → host bindings (Docker's NetworkSettings.Ports). */

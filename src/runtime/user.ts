@@ -88,5 +88,7 @@ export function resolveUser(spec: string, rootDirs: string[], groupAdd: string[]
       additional.add(found.gid);
     }
   }
+  // With no supplementary group, the process still carries its primary one (runc's GetExecUser).
+  if (additional.size === 0) additional.add(gid);
   return { uid: user.uid, gid, additionalGids: [...additional], home: user.home };
 }
