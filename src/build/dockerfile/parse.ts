@@ -92,7 +92,7 @@ export function parseDockerfile(text: string, opts: ParseOptions = {}): ParsedDo
     if (trimSpace(line) === "") continue;
 
     const escape = directives.directives.escape;
-    let at = { file, line: startLine, endLine: next, instruction: undefined as string | undefined };
+    let at = { file, line: startLine, instruction: undefined as string | undefined };
     try {
       const head = splitCommand(line, escape, startLine, comments);
       at = { ...at, instruction: head.keyword };
@@ -108,10 +108,9 @@ export function parseDockerfile(text: string, opts: ParseOptions = {}): ParsedDo
       }
       head.endLine = next;
       head.source = lines.slice(startLine - 1, next).join("").replace(/\r?\n$/, "");
-      at.endLine = next;
       instructions.push(build(head, trigger, escape));
     } catch (err) {
-      locate(err, at);
+      locate(err, { ...at, endLine: next });
     }
     comments = [];
   }
