@@ -1,4 +1,5 @@
 import { SyntaxProblem } from "./errors.js";
+import { exposedPorts } from "./ports.js";
 import { parseMount, type RunMount } from "./mount.js";
 import { expandString, expandWords, type Env } from "./shell.js";
 import type { EscapeToken, Instruction, KeyValue } from "./types.js";
@@ -10,7 +11,8 @@ import type { EscapeToken, Instruction, KeyValue } from "./types.js";
 // SHELL, HEALTHCHECK and MAINTAINER are left for the shell, ONBUILD for the
 // build that triggers it, FROM and ARG are handled by the stage logic.
 // Each argument word is expanded as one string: a COPY source `$FILES` whose
-// value has spaces stays one path, as in Docker. EXPOSE alone splits words.
+// value has spaces stays one path, as in Docker. EXPOSE alone splits words,
+// and its ports come out as the config's "port/proto" keys.
 // https://docs.docker.com/reference/dockerfile/#environment-replacement
 
 /** COPY --from is resolved before any stage runs, so it cannot use variables (or escapes). */
@@ -51,7 +53,7 @@ function expandAny(ins: Instruction, env: Env, escape: EscapeToken): Expanded {
       return out;
     }
     case "EXPOSE":
-      return { ...ins, ports: ins.ports.flatMap((p) => expandWords(p, env, { escape })) };
+      return { ...ins, ports: exposedPorts(ins.ports.flatMap((p) => expandWords(p, env, { escape }))) };
     case "VOLUME": {
       const volumes = ins.volumes.map(one);
       if (volumes.some((v) => v === "")) throw new SyntaxProblem("VOLUME specified can not be an empty string");

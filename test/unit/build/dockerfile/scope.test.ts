@@ -169,7 +169,7 @@ describe("what each instruction expands", () => {
   });
 
   test("EXPOSE splits a variable into ports", () => {
-    expect(steps("EXPOSE $PORTS 53/udp")[0]).toMatchObject({ ports: ["80/tcp", "443", "53/udp"] });
+    expect(steps("EXPOSE $PORTS 53/udp")[0]).toMatchObject({ ports: ["80/tcp", "443/tcp", "53/udp"] });
   });
 
   test("LABEL, USER, STOPSIGNAL, VOLUME", () => {
