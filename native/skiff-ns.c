@@ -98,7 +98,7 @@ static void run_map_helper(const char *helper, pid_t pid, const char *map, const
   }
   err[off] = 0;
   close(errp[0]);
-  int st;
+  int st = 0;
   while (waitpid(c, &st, 0) < 0 && errno == EINTR) {
   }
   if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
@@ -176,7 +176,11 @@ static pid_t create_pause(const char *uidmap, const char *gidmap, const char *ne
     /* Double fork: the pause process must not stay a child of CMD. */
     setsid();
     pid_t p = fork();
-    if (p < 0) _exit(1);
+    if (p < 0) {
+      p = -errno;
+      write_all(ready[1], &p, sizeof p);
+      _exit(1);
+    }
     if (p == 0) {
       close(ready[0]);
       close(go[1]);
@@ -187,13 +191,22 @@ static pid_t create_pause(const char *uidmap, const char *gidmap, const char *ne
   }
   close(ready[1]);
   close(go[0]);
-  int st;
+  int st = 0;
   while (waitpid(mid, &st, 0) < 0 && errno == EINTR) {
   }
   pid_t pid = 0;
   int err = -1;
-  if (read(ready[0], &pid, sizeof pid) != sizeof pid || pid <= 0) fail(125, "unshare", "fork: the pause process did not start");
-  if (read(ready[0], &err, sizeof err) != sizeof err) fail(125, "unshare", "the pause process died before unsharing");
+  ssize_t n;
+  while ((n = read(ready[0], &pid, sizeof pid)) < 0 && errno == EINTR) {
+  }
+  if (n == sizeof pid && pid < 0) fail(125, "unshare", "fork: %s", strerror((int)-pid));
+  if (n != sizeof pid || pid <= 0) {
+    if (WIFSIGNALED(st)) fail(125, "unshare", "fork: the pause process's parent was killed by signal %d", WTERMSIG(st));
+    fail(125, "unshare", "fork: the pause process did not start");
+  }
+  while ((n = read(ready[0], &err, sizeof err)) < 0 && errno == EINTR) {
+  }
+  if (n != sizeof err) fail(125, "unshare", "the pause process died before unsharing");
   close(ready[0]);
   if (err != 0) fail(125, "unshare", "unshare(CLONE_NEWUSER|CLONE_NEWNS): %s", strerror(err));
 

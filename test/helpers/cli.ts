@@ -75,9 +75,12 @@ export class SkiffEnv {
     return r.stdout;
   }
 
+  /** The pause process's pid while that process lives (its start time must match the pid file's). */
   pausePid(): number | undefined {
     try {
-      return Number(readFileSync(join(this.runRoot, "pause.pid"), "utf8").split(" ")[0]);
+      const [pid, start] = readFileSync(join(this.runRoot, "pause.pid"), "utf8").trim().split(/\s+/);
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19] === start ? Number(pid) : undefined;
     } catch {
       return undefined;
     }

@@ -1,5 +1,5 @@
 import type { ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { userInfo } from "node:os";
 import { join } from "node:path";
@@ -314,9 +314,17 @@ export function processGone(pid: number): boolean {
   }
 }
 
-/** SIGKILL a process if it still runs. */
+/** SIGKILL a container process if it still runs. The pid may be stale and
+ * reused by now (pid_max can be 32768): only a process in another user
+ * namespace that is not a skiff helper is taken for the container's. */
 export function killQuietly(pid: number | undefined): void {
   if (!pid || Number.isNaN(pid)) return;
+  try {
+    if (readlinkSync(`/proc/${pid}/ns/user`) === readlinkSync("/proc/self/ns/user")) return;
+    if (/^skiff-/.test(readFileSync(`/proc/${pid}/comm`, "utf8"))) return;
+  } catch {
+    return;
+  }
   try {
     process.kill(pid, "SIGKILL");
   } catch {

@@ -7,11 +7,10 @@
 //     for (const stage of wave) {
 //       const scope = stage.base.kind === "stage"
 //         ? StageScope.fromStage(scopeOf[stage.base.index])
-//         : StageScope.fromImage(baseConfig.Env, { escape: plan.escape, fileName: plan.fileName,
-//             globalArgs: plan.globalArgs, buildArgs: plan.buildArgs });
+//         : StageScope.fromImage(baseConfig.Env, plan);   // a StagePlan is a ScopeOptions
 //       for (const ins of [...parseTriggers(baseConfig.OnBuild ?? []), ...stage.triggers, ...stage.instructions]) {
 //         const step = scope.step(ins);         // variables expanded, ARG/ENV applied
-//         ...                                   // RUN: scope.runEnv(), step.runMounts
+//         ...                                   // RUN: runScript(step), scope.runEnv(), step.runMounts
 //       }
 //     }
 //   if (plan.unusedBuildArgs.length) warn(`[Warning] One or more build-args [${plan.unusedBuildArgs.join(" ")}] were not consumed`);
@@ -24,6 +23,7 @@ export { expandInstruction, type Expanded } from "./expand.js";
 export { expandString, expandWords, lex, type Env, type Expansion, type LexOptions } from "./shell.js";
 export { parseMount, type RunMount, type MountType, type CacheSharing } from "./mount.js";
 export { chompHeredoc } from "./heredoc.js";
+export { exposedPorts } from "./ports.js";
 export { runScript, type RunScript } from "./run-script.js";
 export { platformString, type PlatformSpec } from "./build-args.js";
 export { DockerfileError } from "./errors.js";

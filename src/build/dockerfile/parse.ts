@@ -30,10 +30,10 @@ const trimNewline = (s: string) => s.replace(/[\r\n]+$/, "");
 const isComment = (s: string) => trimLeftSpace(s).startsWith("#");
 
 /** Ends with the escape character (not itself escaped), perhaps followed by spaces or tabs. */
-function continuation(escape: EscapeToken): RegExp {
-  const e = escape === "\\" ? "\\\\" : "`";
-  return new RegExp(`([^${e}])${e}[ \\t]*$|^${e}[ \\t]*$`);
-}
+const CONTINUATION: Record<EscapeToken, RegExp> = {
+  "\\": /([^\\])\\[ \t]*$|^\\[ \t]*$/,
+  "`": /([^`])`[ \t]*$|^`[ \t]*$/,
+};
 
 export function parseDockerfile(text: string, opts: ParseOptions = {}): ParsedDockerfile {
   const file = opts.fileName ?? "Dockerfile";
@@ -60,7 +60,7 @@ export function parseDockerfile(text: string, opts: ParseOptions = {}): ParsedDo
     return { text: isComment(token) ? "" : token, directive };
   };
   const trimContinuation = (s: string): { text: string; done: boolean } => {
-    const re = continuation(directives.directives.escape);
+    const re = CONTINUATION[directives.directives.escape];
     return re.test(s) ? { text: s.replace(re, "$1"), done: false } : { text: s, done: true };
   };
 

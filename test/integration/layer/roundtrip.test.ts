@@ -94,7 +94,7 @@ describe.skipIf(isRoot)("layer round trips inside the user namespace", () => {
   });
 
   test("tar -tvf lists every entry with owners, links and long names", () => {
-    const r = spawnSync("tar", ["-tvf", join(work, "layer.tar")], { encoding: "utf8" });
+    const r = spawnSync("tar", ["--quoting-style=literal", "-tvf", join(work, "layer.tar")], { encoding: "utf8" });
     expect(r.status).toBe(0);
     const lines = r.stdout.trim().split("\n");
     expect(lines).toHaveLength(tree.length);

@@ -64,7 +64,7 @@ function account(name: string, opts: PlanOptions): string {
     const scope =
       stage.base.kind === "stage"
         ? StageScope.fromStage(scopes.get(stage.base.index)!)
-        : StageScope.fromImage([], { escape: plan.escape, fileName: plan.fileName, globalArgs: plan.globalArgs, buildArgs: plan.buildArgs });
+        : StageScope.fromImage([], plan);
     for (const ins of [...stage.triggers, ...stage.instructions]) {
       const step = scope.step(ins);
       out.push(`${where(ins)} ${ins.keyword} ${fields(step)}`);

@@ -21,7 +21,7 @@ function walk(text: string, opts: PlanOptions = {}, baseEnv: Record<string, stri
     const scope =
       stage.base.kind === "stage"
         ? StageScope.fromStage(scopes.get(plan.stages[stage.base.index]!.label)!)
-        : StageScope.fromImage(baseEnv[stage.label], { escape: plan.escape, globalArgs: plan.globalArgs, buildArgs: plan.buildArgs });
+        : StageScope.fromImage(baseEnv[stage.label], plan);
     steps.set(stage.label, [...stage.triggers, ...stage.instructions].map((ins) => scope.step(ins)));
     scopes.set(stage.label, scope);
   }
