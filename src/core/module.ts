@@ -1,7 +1,7 @@
 // Finding, compiling and instantiating build/core.wasm. Compiled once per
 // thread, lazily: commands that never hash or diff never pay for it.
 import { existsSync, readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { coreWasm } from "../config/install.js";
 import { SkiffError } from "../errors.js";
 import * as L from "./layout.js";
 
@@ -46,18 +46,11 @@ export const CORE_EXPORTS = [
   "utf16ToUtf8", "classifyUpper", "applyLayer", "diffTrees",
 ] as const;
 
-/**
- * Where core.wasm is: compiled, this file is build/js/core/module.js and the
- * wasm is build/core.wasm two levels up; run from source (tests), it is
- * src/core/module.ts and the wasm is under build/. SKIFF_CORE_WASM overrides.
- */
+/** Where core.wasm is: build/core.wasm under the package root (src/config/install.ts finds it from the bundle, tsc's output or the sources). SKIFF_CORE_WASM overrides. */
 export function coreWasmPath(): string {
-  const override = process.env.SKIFF_CORE_WASM;
-  if (override) return override;
-  const candidates = ["../../core.wasm", "../../build/core.wasm"].map((rel) => fileURLToPath(new URL(rel, import.meta.url)));
-  const found = candidates.find((p) => existsSync(p));
-  if (!found)
-    throw new SkiffError(`core.wasm not found (looked in ${candidates.join(", ")})`, {
+  const found = process.env.SKIFF_CORE_WASM || coreWasm;
+  if (!existsSync(found))
+    throw new SkiffError(`core.wasm not found at ${found}`, {
       hint: "build it with `npm run build` (or `node scripts/build.mjs wasm`)",
     });
   return found;

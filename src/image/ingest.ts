@@ -65,7 +65,7 @@ export async function ingestLayer(o: IngestOptions): Promise<IngestResult> {
     await Promise.all([extractLayer(tar, o.diffDir, { ignoreChownErrors: o.ignoreChownErrors, onWarning: o.onWarning }), flowing]);
     const diffId = tar.digest();
     if (o.expectedDiffId && diffId !== o.expectedDiffId) throw new DigestMismatchError(`${o.what} (uncompressed)`, o.expectedDiffId, diffId);
-    const blob = writer.commit();
+    const blob = await writer.commit();
     return { blob, diffId, size: tar.bytes };
   } catch (e) {
     writer.abort();

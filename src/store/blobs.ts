@@ -6,7 +6,7 @@ import type { Readable } from "node:stream";
 import { DigestMismatchError, NotFoundError } from "../errors.js";
 import { isDigest } from "../image/types.js";
 import { writeFileAtomic } from "./atomic.js";
-import { createHasher, digestOf, HashingStream } from "./hasher.js";
+import { digestOf, HashingStream, StreamHasher } from "./hasher.js";
 import type { StoreLayout } from "./layout.js";
 
 // Content-addressed blobs: manifests, configs and layer blobs, each stored
@@ -63,7 +63,7 @@ export class BlobStore {
     const w = this.writer(expected, what);
     try {
       await pipeline(src, w.stream);
-      return w.commit();
+      return await w.commit();
     } catch (e) {
       w.abort();
       throw e;
@@ -91,7 +91,7 @@ export class BlobStore {
 }
 
 export class BlobWriter {
-  private readonly hasher = createHasher();
+  private readonly hasher = new StreamHasher();
   private size = 0;
   readonly stream: Writable;
 
@@ -106,10 +106,10 @@ export class BlobWriter {
     this.stream = new Writable({
       highWaterMark: 1 << 20,
       write: (chunk: Buffer, _enc, cb) => {
-        hasher.update(chunk);
         this.size += chunk.length;
-        if (!file.write(chunk)) file.once("drain", () => cb());
-        else cb();
+        const hashed = hasher.update(chunk);
+        const written = file.write(chunk) ? undefined : new Promise<void>((r) => file.once("drain", r));
+        Promise.all([hashed, written]).then(() => cb(), cb);
       },
       final: (cb) => {
         file.end(() => cb());
@@ -123,8 +123,8 @@ export class BlobWriter {
   }
 
   /** Verify and move into place; returns the digest and size. */
-  commit(): { digest: string; size: number } {
-    const digest = this.hasher.digest();
+  async commit(): Promise<{ digest: string; size: number }> {
+    const digest = await this.hasher.finish();
     if (this.expected && digest !== this.expected) {
       this.abort();
       throw new DigestMismatchError(this.what, this.expected, digest);
