@@ -41,7 +41,8 @@ export function writeEtcFiles(
   let hosts: string;
   if (o.hostNetwork) hosts = readOr("/etc/hosts", "127.0.0.1\tlocalhost\n");
   else {
-    hosts = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n";
+    // Docker's own header for a container's /etc/hosts (moby's libnetwork/etchosts).
+    hosts = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n";
     hosts += `${o.ownAddress ?? "127.0.1.1"}\t${name}${o.domainname ? ` ${name}.${o.domainname}` : ""}\n`;
   }
   hosts += extraHostLines(o.extraHosts, o.gateway);
