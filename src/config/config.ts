@@ -5,7 +5,7 @@ import { defaultPaths, type Paths } from "./paths.js";
 
 // skiff.conf (ini), DESIGN.md §4:
 //   [storage]     driver = overlay | vfs ; root = /path ; runroot = /path
-//   [registries]  default = docker.io ; insecure = host1, host2
+//   [registries]  default = docker.io ; insecure = host1, host2 ; timeout = 30 (seconds)
 //   [registry "host"] mirrors = m1, m2 ; insecure = true
 //   [network]     default = slirp4netns | host | none
 // Unknown keys are ignored so newer config files keep working with older skiff.
@@ -20,6 +20,8 @@ export interface Config {
   storageDriver: "overlay" | "vfs" | undefined;
   defaultRegistry: string;
   registries: Map<string, RegistryConfig>;
+  /** Inactivity limit for registry requests ([registries] timeout, seconds); the client's default when absent. */
+  registryTimeoutMs: number | undefined;
   defaultNetwork: string;
   file: string;
   fileFound: boolean;
@@ -28,10 +30,18 @@ export interface Config {
 const list = (v: unknown): string[] =>
   typeof v === "string" ? v.split(/[\s,]+/).filter(Boolean) : Array.isArray(v) ? v.map(String) : [];
 
+/**
+ * The ini package reads dots in a section name as nesting ([a.b] is b inside
+ * a), which would split `[registry "docker.io"]` apart: escape them first.
+ */
+function escapeSectionDots(text: string): string {
+  return text.replace(/^(\s*\[)([^\]\n]*)(\])/gm, (_m, open: string, name: string, close: string) => open + name.replace(/(?<!\\)\./g, "\\.") + close);
+}
+
 export function parseConfig(text: string, paths: Paths, file: string): Config {
   let raw: Record<string, unknown>;
   try {
-    raw = parse(text);
+    raw = parse(escapeSectionDots(text));
   } catch (e) {
     throw new InvalidArgumentError(`${file}: ${(e as Error).message}`, "fix the ini syntax of the configuration file");
   }
@@ -53,6 +63,9 @@ export function parseConfig(text: string, paths: Paths, file: string): Config {
       insecure: prev.insecure || v.insecure === true || v.insecure === "true",
     });
   }
+  const timeout = regs.timeout === undefined ? undefined : Number(regs.timeout);
+  if (timeout !== undefined && !(timeout > 0))
+    throw new InvalidArgumentError(`${file}: invalid registry timeout "${String(regs.timeout)}"`, "use timeout = <seconds> in [registries], e.g. timeout = 30");
   return {
     paths: {
       ...paths,
@@ -63,6 +76,7 @@ export function parseConfig(text: string, paths: Paths, file: string): Config {
     storageDriver: driver as Config["storageDriver"],
     defaultRegistry: regs.default ? String(regs.default) : "docker.io",
     registries,
+    registryTimeoutMs: timeout === undefined ? undefined : Math.round(timeout * 1000),
     defaultNetwork: section("network").default ? String(section("network").default) : "slirp4netns",
     file,
     fileFound: true,

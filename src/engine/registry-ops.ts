@@ -21,7 +21,8 @@ export function clientFor(engine: Engine, host: string, repo?: string): Registry
   return new RegistryClient(host, {
     insecure: reg?.insecure || undefined,
     credentials: lookupCredentials(host, repo),
-    timeoutMs: Number(process.env.SKIFF_REGISTRY_TIMEOUT_MS) || undefined,
+    // The environment wins over skiff.conf, so one command can be given more (or less) patience.
+    timeoutMs: Number(process.env.SKIFF_REGISTRY_TIMEOUT_MS) || engine.config.registryTimeoutMs,
   });
 }
 

@@ -2,7 +2,7 @@ import { Readable } from "node:stream";
 import { DigestMismatchError, SkiffError } from "../errors.js";
 import { pullScope } from "./auth.js";
 import { hasherFor } from "./digest.js";
-import { RegistryError, TransportError } from "./errors.js";
+import { RegistryError, statusHint, TransportError } from "./errors.js";
 import { familiarName } from "./hosts.js";
 import { bodyChunks, discard, header, type HttpResponse } from "./http.js";
 import { backoffDelay, sleep } from "./retry.js";
@@ -150,6 +150,11 @@ export async function statBlob(s: RegistrySession, repo: string, digest: string)
   const res = await s.request({ method: "HEAD", target: `/v2/${repo}/blobs/${digest}`, scopes: [pullScope(repo)] });
   discard(res);
   if (res.status === 404) return undefined;
+  if (res.status === 401 || res.status === 403) {
+    // A HEAD answer has no body to say why: the registry's own words for the status (distribution's errcode).
+    const why = res.status === 401 ? "unauthorized: authentication required" : "denied: requested access to the resource is denied";
+    throw new RegistryError(`checking blob ${blobName(s, repo, digest)}: ${why}`, res.status, [], statusHint(s.host, res.status));
+  }
   if (res.status !== 200) throw await blobError(s, res, repo, digest);
   const len = Number(header(res, "content-length"));
   return { size: Number.isFinite(len) ? len : undefined };

@@ -74,14 +74,21 @@ export class RegistryDestination implements ImageDestination {
     return (await this.client.hasBlob(this.ref.path, desc.digest)) ? desc : undefined;
   }
 
-  async putLayer(_i: number, desc: Descriptor, _diffId: string, open: () => Promise<Readable>, progress: Progress): Promise<Descriptor> {
-    const id = shortDigest(desc.digest);
+  /** The repository a blob was mounted from, if one of mountFrom had it. */
+  private async mount(digest: string): Promise<string | undefined> {
     for (const from of this.mountFrom) {
       if (from === this.ref.path) continue;
-      if (await this.client.mountBlob(this.ref.path, desc.digest, from).catch(() => false)) {
-        progress({ id, status: `Mounted from ${from}` });
-        return desc;
-      }
+      if (await this.client.mountBlob(this.ref.path, digest, from).catch(() => false)) return from;
+    }
+    return undefined;
+  }
+
+  async putLayer(_i: number, desc: Descriptor, _diffId: string, open: () => Promise<Readable>, progress: Progress): Promise<Descriptor> {
+    const id = shortDigest(desc.digest);
+    const from = await this.mount(desc.digest);
+    if (from) {
+      progress({ id, status: `Mounted from ${from}` });
+      return desc;
     }
     progress({ id, status: "Pushing", current: 0, total: desc.size });
     await this.client.uploadBlob(this.ref.path, desc.digest, desc.size, open, {
@@ -94,7 +101,8 @@ export class RegistryDestination implements ImageDestination {
   async commit(image: SourceImage): Promise<CommitResult> {
     const repo = this.ref.path;
     const cfg = image.manifest.config;
-    if (!(await this.client.hasBlob(repo, cfg.digest))) {
+    // The config is a blob like the layers: mounted when it can be, as Docker does.
+    if (!(await this.client.hasBlob(repo, cfg.digest)) && !(await this.mount(cfg.digest))) {
       const { Readable } = await import("node:stream");
       await this.client.uploadBlob(repo, cfg.digest, image.configRaw.length, () => Readable.from([image.configRaw]));
     }
