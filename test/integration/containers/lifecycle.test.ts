@@ -128,6 +128,19 @@ describe.skipIf(isRoot)("container lifecycle", () => {
     await env.ok(["rm", "-f", "flaky", "always"]);
   }, 60_000);
 
+  test("stop between two runs of a restart policy cancels the pending restart", async () => {
+    // Exiting at once, the container spends most of its time in the back-off
+    // gap (up to 1 s), where there is no process to signal.
+    await env.ok(["run", "-d", "--name", "gap", "--restart", "always", "busybox", "sh", "-c", "exit 3"]);
+    await until(async () => Number((await env.ok(["inspect", "-f", "{{.RestartCount}}", "gap"])).trim()) >= 4, 20000);
+    await until(async () => (await status("gap")) === "restarting", 5000);
+    await env.ok(["stop", "gap"]);
+    const count = (await env.ok(["inspect", "-f", "{{.RestartCount}}", "gap"])).trim();
+    await sleep(2500);
+    expect(await env.ok(["inspect", "-f", "{{.State.Status}} {{.RestartCount}} {{.State.ExitCode}}", "gap"])).toBe(`exited ${count} 3\n`);
+    await env.ok(["rm", "gap"]);
+  }, 60_000);
+
   test("inspect shape, top, container prune", async () => {
     await env.ok(["run", "-d", "--name", "insp", "busybox", "sleep", "60"]);
     const [c] = JSON.parse(await env.ok(["container", "inspect", "insp"])) as Record<string, any>[];
