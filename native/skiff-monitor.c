@@ -277,6 +277,15 @@ __attribute__((noreturn)) static void finish(int code) {
     poll_once((int)(deadline - now_ms()), &ignored);
   }
   hub_close_clients();
+  /* A prestart hook may leave helpers that end with the container (the
+   * network's keeper and slirp4netns); as a subreaper we own them once the
+   * hook has exited. Reap them (briefly), or they would be left as zombies to
+   * an init that may not reap. */
+  for (long long until = now_ms() + 1000; now_ms() < until;) {
+    pid_t p = waitpid(-1, NULL, WNOHANG);
+    if (p < 0 && errno != EINTR) break; /* ECHILD: none left */
+    if (p == 0) usleep(5000);
+  }
   for (int i = 0; i < opt.n_umounts; i++)
     if (umount2(opt.umounts[i], MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
       warnx_("umount %s: %s", opt.umounts[i], strerror(errno));

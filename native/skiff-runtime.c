@@ -40,14 +40,15 @@
  *   sync-before-exec 0|1         see "waiting" below
  *
  * run: join the namespaces given with a PATH, unshare the new ones (a new pid
- * namespace applies to the child), fork. The child is the container process
- * (pid 1 of a new pid namespace): it makes the mount tree rslave, binds the
- * rootfs onto itself, mounts, binds devices, makes symlinks, sets the
- * hostname, pivot_roots, masks paths, makes paths and the root read-only,
- * then does the process steps: terminal, cwd, rlimits, umask, capability
- * bounding set, groups/gid/uid, capabilities (uid 0: permitted = effective =
- * the cap list; other uids: none; inheritable and ambient empty),
- * no_new_privs, default signal dispositions and mask, no fds above 2, exec.
+ * namespace applies to the child; a new network namespace gets lo up), fork.
+ * The child is the container process (pid 1 of a new pid namespace): it makes
+ * the mount tree rslave, binds the rootfs onto itself, mounts, binds devices,
+ * makes symlinks, sets the hostname, pivot_roots, masks paths, makes paths
+ * and the root read-only, then does the process steps: terminal, cwd,
+ * rlimits, umask, capability bounding set, groups/gid/uid, capabilities (uid
+ * 0: permitted = effective = the cap list; other uids: none; inheritable and
+ * ambient empty), no_new_privs, default signal dispositions and mask, no fds
+ * above 2, exec.
  * exec: open /proc/PID/ns/{user,ipc,uts,net,pid,mnt,cgroup}, join those that
  * differ from ours, fork (the child lands in the container's pid namespace),
  * and the child does the same process steps (a missing cwd is an error here,
@@ -59,7 +60,7 @@
  *   "waiting\n"                   (sync-before-exec 1) set up, blocked until the
  *                                 byte 'g' is read from the fd
  *   "error KIND MESSAGE\n"        nothing runs. KIND: usage spec setns unshare
- *                                 mount pivot hostname tty cwd rlimit caps user sync
+ *                                 mount pivot hostname tty cwd rlimit caps user sync net
  *                                 exec (exit 126) notfound (exit 127); others exit 125
  *   EOF                           the process has exec'd
  * Exit status of skiff-runtime itself: 0 once "pid" is written, else as above.
@@ -71,8 +72,11 @@
 #include "lib/rootfs.h"
 #include "lib/spec.h"
 
+#include <net/if.h>
 #include <sched.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -152,6 +156,18 @@ static void fork_and_report(int sync_fd) {
   _exit(0);
 }
 
+/* A new network namespace starts with lo down; Docker's containers (also
+ * --network none) have it up, and slirp4netns only adds tap0. */
+static void loopback_up(void) {
+  struct ifreq ifr = {.ifr_name = "lo"};
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) die_sys("net", "socket", "lo");
+  if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0) die_sys("net", "SIOCGIFFLAGS", "lo");
+  ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+  if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0) die_sys("net", "SIOCSIFFLAGS", "lo");
+  close(fd);
+}
+
 static void do_run(const struct args *a, const struct spec *s) {
   int fresh = 0;
   for (int i = 0; i < s->n_ns; i++) {
@@ -165,6 +181,7 @@ static void do_run(const struct args *a, const struct spec *s) {
     close(fd);
   }
   if (fresh && unshare(fresh) < 0) die(EXIT_SETUP, "unshare", "unshare(%#x): %s", fresh, strerror(errno));
+  if (fresh & CLONE_NEWNET) loopback_up();
   if ((s->rootfs || s->n_mounts || s->n_devices || s->n_symlinks || s->n_masks || s->n_readonly_paths || s->readonly) &&
       !(fresh & CLONE_NEWNS))
     die(EXIT_SETUP, "spec", "rootfs, mounts, masks and read-only paths need a new mount namespace");

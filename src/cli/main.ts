@@ -5,6 +5,8 @@ import { registerSystemCommands, registerSystemGroup } from "./commands/system.j
 import { registerImageCommands } from "./commands/images.js";
 import { registerContainerCommands } from "./commands/containers.js";
 import { registerRegistryCommands } from "./commands/registry.js";
+import { registerVolumeCommands } from "./commands/volumes.js";
+import { registerBuildCommands } from "./commands/build.js";
 
 // The CLI is one of the engine's two faces (the Docker API is the other): it
 // parses, hands the request to an engine service, and prints the result. It
@@ -37,6 +39,8 @@ export function buildProgram(ctx: CliContext): Command {
   registerImageCommands(program, ctx);
   registerContainerCommands(program, ctx);
   registerRegistryCommands(program, ctx);
+  registerVolumeCommands(program, ctx);
+  registerBuildCommands(program, ctx);
   return program;
 }
 

@@ -1,5 +1,6 @@
-import { readFileSync } from "node:fs";
-import { isAbsolute, posix } from "node:path";
+import { randomBytes } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { isAbsolute, posix, resolve } from "node:path";
 import { InvalidArgumentError } from "../errors.js";
 import type { LocalImage } from "../image/service.js";
 import { parseUlimit } from "../runtime/spec.js";
@@ -143,13 +144,25 @@ export function parsePublish(specs: string[]): { exposed: string[]; bindings: Re
   return { exposed, bindings };
 }
 
+/** A mount destination as Go's filepath.Clean leaves it ("/a/b/" → "/a/b"); "/" itself is refused, as by Docker. */
+function mountPath(p: string): string {
+  const clean = posix.normalize(p).replace(/(.)\/+$/, "$1");
+  if (clean === "/") throw new InvalidArgumentError("invalid specification: destination can't be '/'");
+  return clean;
+}
+
 /** -v SRC:DST[:OPTS] and -v DST (anonymous). Named volumes are resolved later by the volume service. */
 export function parseVolumeFlag(spec: string): MountSpec {
   const parts = spec.split(":");
-  if (parts.length === 1) return { Type: "volume", Source: "", Destination: parts[0]!, Name: "", ReadOnly: false, Options: [], Anonymous: true };
-  if (parts.length > 3) throw new InvalidArgumentError(`invalid volume specification: '${spec}'`);
+  const notAbsolute = (type: string, dst: string) =>
+    new InvalidArgumentError(`invalid volume specification: '${spec}': invalid mount config for type "${type}": invalid mount path: '${dst}' mount path must be absolute`);
+  if (parts.length === 1) {
+    if (!isAbsolute(spec)) throw notAbsolute("volume", spec);
+    return { Type: "volume", Source: "", Destination: mountPath(spec), Name: "", ReadOnly: false, Options: [], Anonymous: true };
+  }
+  if (parts.length > 3 || !parts[0] || !parts[1]) throw new InvalidArgumentError(`invalid volume specification: '${spec}'`);
   const [src, dst, opts = ""] = parts as [string, string, string?];
-  if (!isAbsolute(dst)) throw new InvalidArgumentError(`invalid volume specification: '${spec}': invalid mount config for type "bind": invalid mount path: '${dst}' mount path must be absolute`);
+  if (!isAbsolute(dst)) throw notAbsolute(src.startsWith("/") || src.startsWith(".") ? "bind" : "volume", dst);
   const options = opts ? opts.split(",") : [];
   for (const o of options)
     if (!["ro", "rw", "z", "Z", "U", "nocopy", "private", "rprivate", "shared", "rshared", "slave", "rslave", "consistent", "cached", "delegated"].includes(o))
@@ -157,25 +170,47 @@ export function parseVolumeFlag(spec: string): MountSpec {
   const readOnly = options.includes("ro");
   const isBind = src.startsWith("/") || src.startsWith(".");
   return isBind
-    ? { Type: "bind", Source: src, Destination: posix.normalize(dst), ReadOnly: readOnly, Options: options }
-    : { Type: "volume", Source: "", Name: src, Destination: posix.normalize(dst), ReadOnly: readOnly, Options: options };
+    ? // Docker's CLI makes a relative host path absolute, so `start` from elsewhere mounts the same directory.
+      { Type: "bind", Source: resolve(src), Destination: mountPath(dst), ReadOnly: readOnly, Options: options }
+    : { Type: "volume", Source: "", Name: src, Destination: mountPath(dst), ReadOnly: readOnly, Options: options };
 }
+
+const MOUNT_KEYS = [
+  "type", "source", "src", "target", "destination", "dst", "readonly", "ro", "consistency", "bind-propagation", "bind-nonrecursive",
+  "bind-recursive", "bind-create-host-path", "volume-nocopy", "volume-driver", "volume-label", "volume-opt", "volume-subpath", "tmpfs-size", "tmpfs-mode",
+];
 
 /** --mount type=bind|volume|tmpfs,source=…,target=…,readonly */
 export function parseMountFlag(spec: string): MountSpec {
+  // Docker's CLI (opts/mount.go) rejects unknown keys; pflag wraps its message.
+  const flagError = (msg: string) => new InvalidArgumentError(`invalid argument "${spec}" for "--mount" flag: ${msg}`);
   const kv = new Map<string, string>();
+  // A new volume's labels, driver options and driver ride in Options until the volume is made (VolumeService.prepare).
+  const volumeSettings: string[] = [];
   for (const part of spec.split(",")) {
     const eq = part.indexOf("=");
-    kv.set(eq < 0 ? part : part.slice(0, eq), eq < 0 ? "true" : part.slice(eq + 1));
+    const key = (eq < 0 ? part : part.slice(0, eq)).toLowerCase();
+    if (eq < 0 && !["readonly", "ro", "volume-nocopy", "bind-nonrecursive"].includes(key)) throw flagError(`invalid field '${part}' must be a key=value pair`);
+    if (!MOUNT_KEYS.includes(key)) throw flagError(`unexpected key '${key}' in '${part}'`);
+    if (key === "volume-opt" || key === "volume-label" || key === "volume-driver") volumeSettings.push(`${key}=${part.slice(eq + 1)}`);
+    kv.set(key, eq < 0 ? "true" : part.slice(eq + 1));
   }
   const type = kv.get("type") ?? "volume";
-  if (type !== "bind" && type !== "volume" && type !== "tmpfs") throw new InvalidArgumentError(`invalid mount type "${type}"`);
+  if (type !== "volume" && [...kv.keys()].some((k) => k.startsWith("volume-"))) throw flagError(`cannot mix 'volume-*' options with mount type '${type}'`);
   const target = kv.get("target") ?? kv.get("destination") ?? kv.get("dst");
-  if (!target) throw new InvalidArgumentError("invalid argument for --mount: target is required");
+  if (!target) throw flagError("target is required");
+  const invalid = (msg: string) => new InvalidArgumentError(`invalid mount config for type "${type}": ${msg}`);
+  if (type !== "bind" && type !== "volume" && type !== "tmpfs") throw invalid("mount type unknown");
   const source = kv.get("source") ?? kv.get("src") ?? "";
   const readOnly = ["true", "1"].includes(kv.get("readonly") ?? kv.get("ro") ?? "false");
-  if (type === "bind" && !source) throw new InvalidArgumentError("invalid argument for --mount: source is required for type bind");
+  if (type === "bind" && !source) throw invalid("field Source must not be empty");
+  // Unlike -v, --mount never creates a missing host directory.
+  if (type === "bind" && !existsSync(source)) throw invalid(`bind source path does not exist: ${source}`);
+  if (type === "tmpfs" && source) throw invalid("field Source must not be specified");
+  if (!isAbsolute(target)) throw invalid(`invalid mount path: '${target}' mount path must be absolute`);
   const options: string[] = [];
+  if (type === "volume" && ["true", "1"].includes(kv.get("volume-nocopy") ?? "false")) options.push("nocopy");
+  options.push(...volumeSettings);
   if (type === "tmpfs") {
     if (kv.has("tmpfs-size")) options.push(`size=${kv.get("tmpfs-size")}`);
     if (kv.has("tmpfs-mode")) options.push(`mode=${kv.get("tmpfs-mode")}`);
@@ -184,7 +219,7 @@ export function parseMountFlag(spec: string): MountSpec {
     Type: type,
     Source: type === "bind" ? source : "",
     Name: type === "volume" ? source : undefined,
-    Destination: posix.normalize(target),
+    Destination: mountPath(target),
     ReadOnly: readOnly,
     Options: options,
     Anonymous: type === "volume" && !source,
@@ -228,8 +263,15 @@ export function buildRecord(req: CreateRequest, image: LocalImage, id: string, n
   }
   const mounts = [...req.volume.map(parseVolumeFlag), ...req.mount.map(parseMountFlag)];
   for (const v of Object.keys(ic.Volumes ?? {}))
-    if (!mounts.some((m) => m.Destination === posix.normalize(v)))
-      mounts.push({ Type: "volume", Source: "", Name: "", Destination: posix.normalize(v), ReadOnly: false, Options: [], Anonymous: true });
+    if (!mounts.some((m) => m.Destination === mountPath(v)))
+      mounts.push({ Type: "volume", Source: "", Name: "", Destination: mountPath(v), ReadOnly: false, Options: [], Anonymous: true });
+  const destinations = new Set<string>();
+  for (const m of mounts) {
+    if (destinations.has(m.Destination)) throw new InvalidArgumentError(`Duplicate mount point: ${m.Destination}`);
+    destinations.add(m.Destination);
+    // An anonymous volume is named now (64 hex digits, as Docker's), so every start finds the same one.
+    if (m.Type === "volume" && !m.Name) m.Name = randomBytes(32).toString("hex");
+  }
   const network = req.network ?? "";
   const hostname = req.hostname ?? (network === "host" ? "" : id.slice(0, 12));
   return {

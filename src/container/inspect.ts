@@ -84,14 +84,6 @@ export function containerInspect(engine: Engine, v: ContainerView): Record<strin
       Propagation: m.Type === "bind" ? "rprivate" : "",
     })),
     Config: { ...r.Config, StopTimeout: r.Config.StopTimeout },
-    NetworkSettings: {
-      Bridge: "",
-      SandboxID: "",
-      Ports: engine.publishedPorts(r.Id),
-      SandboxKey: "",
-      MacAddress: r.NetworkSettings?.MacAddress ?? "",
-      IPAddress: engine.containerAddress(r.Id),
-      Networks: { [r.HostConfig.NetworkMode]: {} },
-    },
+    NetworkSettings: engine.network.settings(r),
   };
 }

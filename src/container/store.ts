@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, symlinkSync, unlinkSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ConflictError, InvalidArgumentError, NotFoundError } from "../errors.js";
 import { writeJsonAtomic } from "../store/atomic.js";
@@ -120,7 +120,11 @@ export class ContainerStore {
     const tmp = this.layout.tempPath("container");
     mkdirSync(tmp, { mode: 0o700 });
     for (const d of dirs) mkdirSync(join(tmp, d), { recursive: true, mode: 0o755 });
-    writeJsonAtomic(join(tmp, "config.json"), record);
+    // No one reads the directory before the rename. An --rm container does not
+    // outlive a crash (Docker drops them when its daemon restarts), so its
+    // record skips the fsync that keeps other records whole across one.
+    if (record.HostConfig.AutoRemove) writeFileSync(join(tmp, "config.json"), `${JSON.stringify(record, null, 2)}\n`, { mode: 0o644 });
+    else writeJsonAtomic(join(tmp, "config.json"), record);
     renameSync(tmp, this.dir(record.Id));
   }
 

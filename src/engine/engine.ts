@@ -22,6 +22,7 @@ import { ContainerService, type ContainerHooks } from "../container/service.js";
 import { localExec, type NamespaceExec } from "../mount/overlay.js";
 import { containerHooks } from "./container-hooks.js";
 import { VolumeService } from "../volume/service.js";
+import { VolumeStore } from "../volume/store.js";
 import { NetworkService } from "../network/service.js";
 
 // The engine wires the services once; it is the only place that knows them
@@ -87,6 +88,12 @@ export class Engine {
       if (wanted === "overlay" || wanted === "vfs") return wanted;
       return fuseUsable() ? "overlay" : "vfs";
     });
+  }
+
+  /** Said once per command that creates a container, when fuse-overlayfs was wanted by default but cannot be used. */
+  storageDriverWarning(): string | undefined {
+    if (this.storageDriver !== "vfs" || this.options.storageDriver || this.config.storageDriver) return undefined;
+    return "fuse-overlayfs cannot be used here (skiff info says why): using the vfs storage driver, which copies the image for each container";
   }
 
   /** Containers that use an image (rmi refuses to delete it). */
@@ -297,18 +304,44 @@ export class Engine {
   }
 
   get volumes(): VolumeService {
-    return this.once("volumes", () => new VolumeService());
+    return this.once(
+      "volumes",
+      () =>
+        new VolumeService(
+          new VolumeStore(this.layout),
+          this.nsExec,
+          {
+            list: () => this.containers.list().map((c) => c.record),
+            get: (input) => this.containers.get(input).record,
+            running: (id) => this.containers.list().some((c) => c.record.Id === id && (c.state.Running || c.state.Restarting)),
+            update: (record) => this.containers.store.write(record),
+          },
+          (name, fn) => this.locks.with(name, fn),
+        ),
+    );
   }
 
   get network(): NetworkService {
-    return this.once("network", () => new NetworkService());
+    return this.once(
+      "network",
+      () =>
+        new NetworkService({
+          defaultNetwork: this.config.defaultNetwork,
+          runDir: this.runRoot,
+          container: (ref) => {
+            const v = this.containers.get(ref);
+            return { id: v.record.Id, running: v.state.Running, pid: v.state.Pid, userdata: join(this.containers.store.dir(v.record.Id), "userdata") };
+          },
+        }),
+    );
   }
 
   /** One warning per limit that cannot be enforced here (no delegated cgroup v2), as Podman does. */
   resourceWarnings(req: { memory?: string; cpus?: string; pidsLimit?: string }): string[] {
     const asked = [req.memory && "--memory", req.cpus && "--cpus", req.pidsLimit && "--pids-limit"].filter(Boolean);
     if (!asked.length) return [];
-    if (probeCgroups().delegated) return [];
+    // Limits are never dropped silently: with a delegated subtree they are still not applied.
+    if (probeCgroups().delegated) return [`${asked.join(", ")} ignored: skiff does not apply cgroup limits yet, although this host delegates a cgroup v2 subtree`];
     return [`${asked.join(", ")} ignored: no delegated cgroup v2 subtree for this user, so resource limits cannot be enforced rootless here (skiff info)`];
   }
 

@@ -1,6 +1,6 @@
 import { release } from "node:os";
 import { filesystemType, isNetworkFilesystem } from "../config/filesystem.js";
-import { probeFuse, type FuseFacts } from "../mount/probe.js";
+import { fuseDevice, probeFuse, type FuseFacts } from "../mount/probe.js";
 import { probeNetwork, type NetworkFacts } from "../network/probe.js";
 import { probeCgroups, type CgroupFacts } from "../runtime/cgroups.js";
 import { probeNamespace, type NamespaceFacts } from "../userns/probe.js";
@@ -60,7 +60,7 @@ export async function collectHostInfo(engine: Engine, version: string): Promise<
     warnings.push({ problem: "fuse-overlayfs not found: using the slower copying vfs driver", fix: "sudo apt-get install fuse-overlayfs" });
   if (fuse.devFuse !== "ok")
     warnings.push({
-      problem: `/dev/fuse ${fuse.devFuse === "missing" ? "does not exist" : "is not accessible to you"}: using the slower copying vfs driver`,
+      problem: `${fuseDevice()} ${fuse.devFuse === "missing" ? "does not exist" : "is not accessible to you"}: using the slower copying vfs driver`,
       fix: fuse.devFuse === "missing" ? "sudo modprobe fuse" : "sudo chmod 0666 /dev/fuse (udev normally does this)",
     });
   if (!network.slirp4netns)
@@ -82,8 +82,7 @@ export async function collectHostInfo(engine: Engine, version: string): Promise<
       fix: `set root = /local/disk/path under [storage] in ${engine.config.file}`,
     });
 
-  const fuseUsable = Boolean(fuse.fuseOverlayfs) && fuse.devFuse === "ok";
-  const storageDriver = engine.config.storageDriver ?? (fuseUsable ? "overlay" : "vfs");
+  const storageDriver = engine.storageDriver;
   const mirrors: Record<string, string[]> = {};
   const insecure: string[] = [];
   for (const [host, r] of engine.config.registries) {

@@ -11,7 +11,7 @@ export function imageInspect(img: LocalImage, storageDriver: string, layerDirs: 
     Id: img.record.id,
     RepoTags: img.tags.map(familiar),
     RepoDigests: img.digests.map(familiar),
-    Parent: "",
+    Parent: img.record.parent ?? "",
     Comment: c.history?.at(-1)?.comment ?? "",
     Created: c.created ?? "0001-01-01T00:00:00Z",
     DockerVersion: (c as { docker_version?: string }).docker_version ?? "",
@@ -63,8 +63,12 @@ export interface HistoryRow {
   comment: string;
 }
 
-/** `docker history`: newest first; the image id on the top row, <missing> below (nothing else is an image). */
-export function imageHistory(img: LocalImage, layerSize: (i: number) => number): HistoryRow[] {
+/**
+ * `docker history`: newest first; the image id on the top row, and below it
+ * the ids of the images it was built on while they are still stored (a build
+ * step's parent has one history entry less), <missing> for the rest.
+ */
+export function imageHistory(img: LocalImage, layerSize: (i: number) => number, parentOf?: (id: string) => LocalImage | undefined): HistoryRow[] {
   const history: HistoryEntry[] = img.config.history ?? img.config.rootfs.diff_ids.map(() => ({}));
   let layer = 0;
   const rows: HistoryRow[] = history.map((h) => {
@@ -74,5 +78,12 @@ export function imageHistory(img: LocalImage, layerSize: (i: number) => number):
   });
   rows.reverse();
   if (rows[0]) rows[0].id = img.record.id;
+  let at: LocalImage | undefined = img;
+  for (let i = 1; at?.record.parent && parentOf && i < rows.length; i++) {
+    const parent = parentOf(at.record.parent);
+    if (!parent || (parent.config.history ?? []).length !== rows.length - i) break;
+    rows[i]!.id = parent.record.id;
+    at = parent;
+  }
   return rows;
 }

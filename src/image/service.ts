@@ -142,10 +142,11 @@ export class ImageService {
     chainIds: string[];
     names?: string[];
     repoDigests?: string[];
+    parent?: string;
   }): Promise<{ id: string; manifestDigest: string; retagged: Record<string, string> }> {
     const id = this.blobs.putBytes(a.configRaw, a.configDigest || undefined, "image config");
     const manifestDigest = this.blobs.putBytes(a.manifestRaw, a.manifestDigest || undefined, "manifest");
-    this.records.putRecord({ id, manifestDigest, manifestMediaType: a.manifestMediaType, layers: a.chainIds, loaded: new Date().toISOString() });
+    this.records.putRecord({ id, manifestDigest, manifestMediaType: a.manifestMediaType, layers: a.chainIds, loaded: new Date().toISOString(), ...(a.parent ? { parent: a.parent } : {}) });
     const retagged: Record<string, string> = {};
     if (a.names?.length || a.repoDigests?.length)
       await this.records.editNames((index) => {
@@ -170,7 +171,28 @@ export class ImageService {
   /** Docker's `rmi` rules, one argument at a time. */
   async remove(input: string, opts: { force?: boolean } = {}): Promise<RemoveReport> {
     const { id, ref } = this.resolve(input);
-    return this.locks.with(imageLock(id), () => this.removeLocked(input, id, ref, opts));
+    const parent = this.records.has(id) ? this.records.get(id).parent : undefined;
+    const report = await this.locks.with(imageLock(id), () => this.removeLocked(input, id, ref, opts));
+    if (report.deleted.includes(id)) await this.removeIntermediates(parent, report);
+    return report;
+  }
+
+  /**
+   * After an image is deleted, the untagged images it was built on go too,
+   * down the chain, while no other image was built on them and no container
+   * uses them (Docker's image delete, without --no-prune).
+   */
+  private async removeIntermediates(parent: string | undefined, report: RemoveReport): Promise<void> {
+    for (let id = parent; id && this.records.has(id); ) {
+      const record = this.records.get(id);
+      if (ImageStore.namesOf(this.records.names(), id).tags.length) return;
+      if (this.records.list().some((r) => r.parent === id)) return;
+      if (this.usersOf(id).length) return;
+      const r = await this.locks.with(imageLock(id), () => this.removeLocked(id!, id!, undefined, {}));
+      report.deleted.push(...r.deleted);
+      report.reclaimed += r.reclaimed;
+      id = record.parent;
+    }
   }
 
   private async removeLocked(input: string, id: string, ref: Reference | undefined, opts: { force?: boolean }): Promise<RemoveReport> {
@@ -257,8 +279,12 @@ export class ImageService {
   /** `image prune`: dangling images (all unused ones with `all`) that no container uses. */
   async prune(opts: { all?: boolean } = {}): Promise<RemoveReport> {
     const total: RemoveReport = { untagged: [], deleted: [], reclaimed: 0 };
-    for (const img of this.list()) {
+    const images = this.list();
+    // An untagged image another was built on is a build intermediate, not dangling (Docker keeps it).
+    const parents = new Set(images.map((i) => i.record.parent).filter(Boolean));
+    for (const img of images) {
       if (!opts.all && img.tags.length > 0) continue;
+      if (!opts.all && parents.has(img.record.id)) continue;
       if (this.usersOf(img.record.id).length > 0) continue;
       try {
         const r = await this.remove(img.record.id, { force: true });

@@ -17,6 +17,8 @@ export interface ImageRecord {
   layers: string[];
   /** When it entered this store. */
   loaded: string;
+  /** The image it was committed or built on (Docker's Parent); untagged parents are build intermediates. */
+  parent?: string;
 }
 
 export interface NameIndex {

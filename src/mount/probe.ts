@@ -5,6 +5,14 @@ import { which } from "../userns/namespace.js";
 // fuse-overlayfs needs the binary and a /dev/fuse the user may open. Hosts
 // booted without udev leave /dev/fuse at 0600 root (DESIGN.md §6b).
 
+/**
+ * The fuse device to probe. SKIFF_FUSE_DEVICE points the probe elsewhere, so
+ * the fallback to the vfs driver can be seen on a host where fuse works.
+ */
+export function fuseDevice(): string {
+  return process.env.SKIFF_FUSE_DEVICE || "/dev/fuse";
+}
+
 export interface FuseFacts {
   fuseOverlayfs?: string;
   version?: string;
@@ -21,7 +29,7 @@ export function probeFuse(): FuseFacts {
   }
   let devFuse: FuseFacts["devFuse"] = "ok";
   try {
-    accessSync("/dev/fuse", constants.R_OK | constants.W_OK);
+    accessSync(fuseDevice(), constants.R_OK | constants.W_OK);
   } catch (e) {
     devFuse = (e as NodeJS.ErrnoException).code === "ENOENT" ? "missing" : "no-access";
   }
@@ -32,7 +40,7 @@ export function probeFuse(): FuseFacts {
 export function fuseUsable(): boolean {
   if (!which("fuse-overlayfs")) return false;
   try {
-    accessSync("/dev/fuse", constants.R_OK | constants.W_OK);
+    accessSync(fuseDevice(), constants.R_OK | constants.W_OK);
     return true;
   } catch {
     return false;

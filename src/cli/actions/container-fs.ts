@@ -1,11 +1,9 @@
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { asSkiffError, InvalidArgumentError, SkiffError } from "../../errors.js";
 import { relay, parseDetachKeys } from "../../container/attach.js";
 import { containerPids } from "../../container/service.js";
 import { ExitCode, type CliContext } from "../context.js";
-import { humanSize, renderTable } from "../format/index.js";
-import { printList } from "../output.js";
+import { bytesSize, formatList, humanSize, renderTable } from "../format/index.js";
 
 // exec, top, port, stats — the commands that look into a running container.
 
@@ -86,60 +84,46 @@ export async function portCommand(ctx: CliContext, container: string, privatePor
   for (const [port, bindings] of Object.entries(ports)) for (const b of bindings ?? []) process.stdout.write(`${port} -> ${b.HostIp || "0.0.0.0"}:${b.HostPort}\n`);
 }
 
-function cpuTicks(pid: number): number {
-  try {
-    const s = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const f = s.slice(s.lastIndexOf(")") + 2).split(" ");
-    return Number(f[11]) + Number(f[12]);
-  } catch {
-    return 0;
-  }
-}
-
-function rssBytes(pid: number): number {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-    return m ? Number(m[1]) * 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
-
-/** `stats --no-stream`: measured from /proc (no delegated cgroups here), CPU over a short sample. */
+/** `stats`: read from /proc where no cgroup is delegated (src/container/stats.ts); "--" where nothing can tell. */
 export async function statsCommand(ctx: CliContext, names: string[], o: Opts): Promise<void> {
   const engine = await ctx.engine();
-  if (o.stream !== false) process.stderr.write("WARN: streaming stats are not supported; showing one sample (--no-stream)\n");
-  const views = names.length ? names.map((n) => engine.containers.get(n)) : engine.containers.list().filter((v) => o.all || v.state.Running);
-  const memTotal = Number(/MemTotal:\s+(\d+)/.exec(readFileSync("/proc/meminfo", "utf8"))?.[1] ?? 0) * 1024;
-  const sample = () => views.map((v) => (v.state.Running ? containerPids(v.state.Pid) : []));
-  const pidsBefore = sample();
-  const before = pidsBefore.map((p) => p.reduce((n, pid) => n + cpuTicks(pid), 0));
-  const t0 = Date.now();
-  await new Promise((r) => setTimeout(r, 500));
-  const elapsed = (Date.now() - t0) / 1000;
-  const hz = 100;
-  const rows = views.map((v, i) => {
-    const pids = containerPids(v.state.Pid || 0);
-    const cpu = ((pids.reduce((n, pid) => n + cpuTicks(pid), 0) - before[i]!) / hz / elapsed) * 100;
-    const mem = pids.reduce((n, pid) => n + rssBytes(pid), 0);
-    return {
-      Container: o.trunc === false ? v.record.Id : v.record.Id.slice(0, 12),
-      ID: o.trunc === false ? v.record.Id : v.record.Id.slice(0, 12),
-      Name: v.record.Name,
-      CPUPerc: `${Math.max(0, cpu).toFixed(2)}%`,
-      MemUsage: `${humanSize(mem).replace(/B$/, "iB").replace("kiB", "KiB")} / ${humanSize(memTotal).replace(/B$/, "iB")}`,
-      MemPerc: `${memTotal ? ((mem / memTotal) * 100).toFixed(2) : "0.00"}%`,
-      NetIO: "--",
-      BlockIO: "--",
-      PIDs: String(pids.length),
-    };
-  });
-  printList(rows, {
-    format: o.format as string | undefined,
-    defaultFormat: "table {{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t{{.NetIO}}\t{{.BlockIO}}\t{{.PIDs}}",
-    headers: { Container: "CONTAINER", ID: "CONTAINER ID", Name: "NAME", CPUPerc: "CPU %", MemUsage: "MEM USAGE / LIMIT", MemPerc: "MEM %", NetIO: "NET I/O", BlockIO: "BLOCK I/O", PIDs: "PIDS" },
-    rowType: "formatter.containerStatsContext",
-  });
+  const { measureStats } = await import("../../container/stats.js");
+  const trunc = o.trunc !== false;
+  const pick = () => (names.length ? names.map((n) => engine.containers.get(n)) : engine.containers.list().filter((v) => o.all || v.state.Running));
+  const pct = (n: number) => `${n.toFixed(2)}%`;
+  const render = async (intervalMs: number) => {
+    const stats = await measureStats(pick(), intervalMs);
+    const rows = stats.map((s) => {
+      const id = trunc ? s.view.record.Id.slice(0, 12) : s.view.record.Id;
+      const up = s.view.state.Running;
+      return {
+        Container: names.length ? names[stats.indexOf(s)]! : id,
+        ID: id,
+        Name: s.view.record.Name,
+        CPUPerc: up ? pct(s.cpuPercent) : "--",
+        MemUsage: up ? `${bytesSize(s.memoryBytes)} / ${bytesSize(s.memoryLimitBytes)}` : "-- / --",
+        MemPerc: up && s.memoryLimitBytes ? pct((s.memoryBytes / s.memoryLimitBytes) * 100) : "--",
+        NetIO: s.netIO ? `${humanSize(s.netIO.rx)} / ${humanSize(s.netIO.tx)}` : "--",
+        BlockIO: s.blockIO ? `${humanSize(s.blockIO.read)} / ${humanSize(s.blockIO.write)}` : "--",
+        PIDs: up ? String(s.pids) : "--",
+      };
+    });
+    return formatList(rows, {
+      format: o.format as string | undefined,
+      defaultFormat: "table {{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t{{.NetIO}}\t{{.BlockIO}}\t{{.PIDs}}",
+      headers: { Container: "CONTAINER", ID: "CONTAINER ID", Name: "NAME", CPUPerc: "CPU %", MemUsage: "MEM USAGE / LIMIT", MemPerc: "MEM %", NetIO: "NET I/O", BlockIO: "BLOCK I/O", PIDs: "PIDS" },
+      rowType: "formatter.containerStatsContext",
+    });
+  };
+  if (o.stream === false) {
+    process.stdout.write(await render(500));
+    return;
+  }
+  // Streaming, as Docker: a fresh reading every second until interrupted, the screen cleared between them on a terminal.
+  for (;;) {
+    const text = await render(1000);
+    process.stdout.write(process.stdout.isTTY ? `\x1b[2J\x1b[H${text}` : text);
+  }
 }
 
 export async function diffCommand(ctx: CliContext, container: string): Promise<void> {

@@ -1,4 +1,5 @@
 import { existsSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
 import type { Duplex } from "node:stream";
 import type { Engine } from "../../engine/engine.js";
 import { asSkiffError, InvalidArgumentError } from "../../errors.js";
@@ -6,6 +7,7 @@ import { parseDetachKeys, relay, type AttachEnd } from "../../container/attach.j
 import type { CreateRequest } from "../../container/create.js";
 import { streamLogs, parseLogTime } from "../../container/logs.js";
 import type { ContainerView } from "../../container/service.js";
+import { waitFor } from "../../container/signals.js";
 import { containerInspect } from "../../container/inspect.js";
 import { ExitCode, type CliContext } from "../context.js";
 import { printInspect, confirm } from "../output.js";
@@ -64,9 +66,16 @@ async function createContainer(ctx: CliContext, image: string, command: string[]
   const engine = await ctx.engine();
   const req = request(image, command, o);
   await engine.ensureImage(req.image, { pull: (o.pull as string) ?? "missing", platform: req.platform, quiet: Boolean(o.quiet) });
-  const warnings = engine.resourceWarnings(req);
+  const warnings = [engine.storageDriverWarning(), ...engine.resourceWarnings(req)].filter((w): w is string => Boolean(w));
   for (const w of warnings) process.stderr.write(`WARNING: ${w}\n`);
   const record = await engine.containers.create(req, engine.storageDriver);
+  try {
+    // Its volumes exist from creation on (and --volumes-from names real containers), as in Docker.
+    engine.volumes.prepare(record);
+  } catch (e) {
+    await engine.containers.remove(record.Id, { force: true }).catch(() => {});
+    throw e;
+  }
   if (o.cidfile) writeFileSync(o.cidfile as string, record.Id);
   return { engine, record };
 }
@@ -133,8 +142,10 @@ export async function runCommand(ctx: CliContext, image: string, command: string
   const code = end.kind === "exit" ? end.code : await engine.containers.wait(record.Id);
   if (record.HostConfig.AutoRemove) {
     // The monitor removes it right after the exit: return once it is gone, as `docker run --rm` does.
+    // Woken by the removal itself (a watch on the containers directory), not a polling step.
     const dir = engine.containers.store.dir(record.Id);
-    for (let i = 0; i < 250 && existsSync(dir); i++) await new Promise((r) => setTimeout(r, 20));
+    const deadline = Date.now() + 5000;
+    while (existsSync(dir) && Date.now() < deadline) await waitFor(dirname(dir), 50);
   }
   throw new ExitCode(code);
 }

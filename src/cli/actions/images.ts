@@ -104,8 +104,12 @@ export function imageRows(images: LocalImage[], opts: { trunc?: boolean; repo?: 
   return rows.map(({ when: _w, ...r }) => r);
 }
 
-export function listImages(engine: Engine, repo: string | undefined, opts: { digests?: boolean; filter: string[]; format?: string; trunc?: boolean; quiet?: boolean }): void {
-  const rows = imageRows(engine.images.list(), { trunc: opts.trunc, repo, filters: opts.filter });
+export function listImages(engine: Engine, repo: string | undefined, opts: { all?: boolean; digests?: boolean; filter: string[]; format?: string; trunc?: boolean; quiet?: boolean }): void {
+  const all = engine.images.list();
+  // Without -a, untagged images that others were built on (build intermediates) are hidden, as Docker does.
+  const parents = new Set(all.map((i) => i.record.parent).filter(Boolean));
+  const shown = opts.all ? all : all.filter((i) => i.tags.length > 0 || !parents.has(i.record.id));
+  const rows = imageRows(shown, { trunc: opts.trunc, repo, filters: opts.filter });
   if (opts.quiet) {
     const seen = new Set<string>();
     for (const r of rows) if (!seen.has(r.ID)) seen.add(r.ID) && process.stdout.write(`${r.ID}\n`);
@@ -136,7 +140,14 @@ export async function inspectImages(ctx: CliContext, names: string[], format?: s
 
 export function showHistory(engine: Engine, name: string, opts: { human: boolean; trunc?: boolean; quiet?: boolean; format?: string }): void {
   const img = engine.images.get(name);
-  const rows = imageHistory(img, (i) => engine.layers.get(img.record.layers[i]!).size).map((h) => {
+  const parentOf = (id: string) => {
+    try {
+      return engine.images.load(id);
+    } catch {
+      return undefined;
+    }
+  };
+  const rows = imageHistory(img, (i) => engine.layers.get(img.record.layers[i]!).size, parentOf).map((h) => {
     const when = h.created ? new Date(h.created) : undefined;
     const createdBy = h.createdBy.replace(/\t/g, " ");
     return {

@@ -7,6 +7,7 @@ import type { CliContext } from "../context.js";
 import { ago, commandColumn, containerCommand, containerStatus, goTimeString, humanSize, truncateId } from "../format/index.js";
 import { printList } from "../output.js";
 import { parseFilters } from "../options.js";
+import { displayablePorts } from "../../network/display.js";
 import { join } from "node:path";
 
 // `ps`: Docker's columns, filters and formats.
@@ -30,15 +31,9 @@ const HEADERS = {
 
 const t = (s: string) => (s && !s.startsWith("0001-") ? Date.parse(s) : 0);
 
-/** Docker's PORTS column: "0.0.0.0:8080->80/tcp, 53/udp". */
+/** Docker's PORTS column: "53/udp, 0.0.0.0:8080->80/tcp". */
 export function portsColumn(engine: Engine, v: ContainerView): string {
-  const published = engine.publishedPorts(v.record.Id);
-  const parts: string[] = [];
-  for (const [port, bindings] of Object.entries(published)) {
-    if (!bindings || bindings.length === 0) parts.push(port);
-    else for (const b of bindings) parts.push(`${b.HostIp || "0.0.0.0"}:${b.HostPort}->${port}`);
-  }
-  return parts.join(", ");
+  return displayablePorts(engine.publishedPorts(v.record.Id));
 }
 
 function matches(engine: Engine, v: ContainerView, filters: Map<string, string[]>): boolean {
