@@ -1,0 +1,98 @@
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { adoptUpperAsLayer, layerFromChanges, upperChanges, type CommitDeps } from "../container/commit.js";
+import type { CreateRequest } from "../container/create.js";
+import { relay } from "../container/attach.js";
+import type { ContainerRecord } from "../container/record.js";
+import type { ContainerService } from "../container/service.js";
+import type { LayerRecord } from "../layer/store.js";
+import { unmount } from "../mount/overlay.js";
+
+// Build steps that change files run in a skiff container made from the
+// step's parent image, as the classic builder does: RUN starts it, COPY and
+// WORKDIR only mount its root and write there. Its upper dir is the step's
+// change set; when the container is thrown away right after, that dir is
+// renamed into the layer store rather than copied (adoptUpperAsLayer).
+
+export interface StepDeps extends CommitDeps {
+  containers: ContainerService;
+}
+
+export interface StepContainerOptions {
+  command?: string[];
+  env?: string[];
+  workdir?: string;
+  user?: string;
+  network?: string;
+  /** `--mount` specs (type=bind|tmpfs,…). */
+  mounts?: string[];
+}
+
+export async function createStepContainer(deps: StepDeps, imageId: string, o: StepContainerOptions): Promise<ContainerRecord> {
+  const req: CreateRequest = {
+    image: imageId,
+    command: o.command ?? [],
+    entrypoint: "",
+    env: o.env ?? [],
+    envFile: [],
+    workdir: o.workdir || undefined,
+    user: o.user,
+    groupAdd: [],
+    tmpfs: [],
+    ulimit: [],
+    label: [],
+    labelFile: [],
+    restart: "no",
+    volume: [],
+    mount: o.mounts ?? [],
+    volumesFrom: [],
+    network: o.network,
+    publish: [],
+    expose: [],
+    dns: [],
+    addHost: [],
+    capAdd: [],
+    capDrop: [],
+  };
+  return deps.containers.create(req, "overlay");
+}
+
+/** Start the container and wait for its exit, its output (stdout and stderr) into `sink`. Returns the exit code. */
+export async function runStepContainer(deps: StepDeps, id: string, sink: NodeJS.WritableStream): Promise<number> {
+  const started = await deps.containers.start(id, { attach: true });
+  const conn = started.attach!;
+  try {
+    const end = await relay(conn, { stdout: sink as Writable, stderr: sink as Writable });
+    if (end.kind === "exit") {
+      await deps.containers.wait(id);
+      return end.code;
+    }
+  } finally {
+    conn.destroy();
+  }
+  return deps.containers.wait(id);
+}
+
+/**
+ * The container's changes as a layer on `parentChainId`. With `keep`, the
+ * upper dir stays (the container is kept: --rm=false or a failed step).
+ */
+export async function stepLayer(deps: StepDeps, id: string, parentChainId: string | undefined, keep: boolean): Promise<LayerRecord> {
+  const dir = deps.containers.store.dir(id);
+  await unmount(join(dir, "merged"));
+  const upper = join(dir, "upper");
+  const changes = await upperChanges(upper);
+  return keep ? layerFromChanges(deps, upper, changes, parentChainId) : adoptUpperAsLayer(deps, upper, changes, parentChainId);
+}
+
+/** Collects output (quiet builds print it only when a step fails). */
+export class OutputBuffer extends Writable {
+  readonly chunks: Buffer[] = [];
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: () => void): void {
+    this.chunks.push(Buffer.from(chunk));
+    cb();
+  }
+  text(): string {
+    return Buffer.concat(this.chunks).toString();
+  }
+}
