@@ -188,7 +188,8 @@ export class Builder {
     if (step.keyword === "RUN") return this.run(cur, step);
     if (step.keyword === "COPY" || step.keyword === "ADD") return this.copy(cur, step, stage);
     if (step.keyword === "FROM") throw new SkiffError("FROM is not allowed here");
-    const change = configStep(cur, step, cur.scope)!;
+    // ARG's history line keeps the default as written: the value given with --build-arg shows in RUN's lines only.
+    const change = configStep(cur, step.keyword === "ARG" ? ins : step, cur.scope)!;
     const probe: CacheProbe = { parent: cur.image?.record.id ?? "", instruction: `${change.createdBy}\n${JSON.stringify(change.config)}` };
     if (this.cached(cur, probe)) return;
     let layer: LayerRecord | undefined;
