@@ -46,10 +46,8 @@ export function* sourceFiles(item: Pick<CopyItem, "hostPath" | "rel" | "isDir">,
       const st = lstatSync(p);
       const ex = excluded?.(r) ?? false;
       if (!ex) yield { name: nm, path: p };
-      if (st.isDirectory()) {
-        if (!ex) yield* walk(p, r, nm);
-        else yield* [...walk(p, r, nm)];
-      }
+      // Below an excluded directory, only what a "!" exception brings back is yielded.
+      if (st.isDirectory()) yield* walk(p, r, nm);
     }
   };
   yield* walk(item.hostPath, item.rel, "");
