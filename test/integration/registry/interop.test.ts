@@ -108,7 +108,7 @@ describe.skipIf(isRoot || !hasPodman)("skiff → registry → podman", () => {
     // run the image's own programs in the root podman prepared, inside podman's namespace.
     podman.ok(["create", "--name", "from-skiff", name]);
     const store = podman.args().join(" ");
-    const script = `m=$(podman ${store} mount from-skiff) && chroot "$m" /bin/cat /srv/data.txt && chroot "$m" /bin/stat -c %u /srv/data.txt; podman ${store} umount from-skiff >/dev/null`;
+    const script = `set -e; m=$(podman ${store} mount from-skiff); /usr/sbin/chroot "$m" /bin/cat /srv/data.txt; /usr/sbin/chroot "$m" /bin/stat -c %u /srv/data.txt; podman ${store} umount from-skiff >/dev/null`;
     expect(podman.ok(["unshare", "sh", "-c", script])).toBe("from skiff\n1000\n");
   });
 });
