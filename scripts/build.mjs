@@ -4,7 +4,7 @@
 // With --if-needed (the npm `prepare` step) a part is rebuilt only when one of
 // its sources is newer than its output, so `npm install` stays quick.
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, rmSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -53,22 +53,33 @@ const parts = {
   },
   ts: () => {
     if (!existsSync(join(root, "src/cli/main.ts"))) return;
-    if (stale(join(root, "build/skiff.mjs"), [["src", [".ts"]]])) {
+    if (stale(join(root, "build/skiff.cjs"), [["src", [".ts"]]])) {
       run(bin("tsc"), ["-p", "tsconfig.json"]);
-      // One bundled file starts ~30% faster than tsc's hundred modules
-      // (fewer files to resolve and read); CommonJS dependencies inside it
-      // need a require, which ESM output lacks.
+      // One bundled file starts faster than tsc's hundred modules (fewer
+      // files to resolve and read). CommonJS, because a classic script can be
+      // compiled with V8's code cache (below) and an ES module cannot on Node 20.
       run(bin("esbuild"), [
         "build/js/cli/main.js",
         "--bundle",
         "--platform=node",
-        "--format=esm",
+        "--format=cjs",
         "--target=node20",
-        "--outfile=build/skiff.mjs",
+        "--outfile=build/skiff.cjs",
         "--log-level=warning",
-        "--banner:js=import { createRequire as __skiffRequire } from 'node:module'; const require = __skiffRequire(import.meta.url);",
+        "--define:import.meta.url=__skiffUrl",
+        "--banner:js=const __skiffUrl = require('node:url').pathToFileURL(__filename).href;",
       ]);
+      rmSync(join(root, "build/skiff.cjs.cache"), { force: true });
     }
+    // V8's code cache for the bundle: compiling 800 kB of JavaScript is most
+    // of a command's start-up; with the cache `skiff ps` starts ~40% sooner.
+    // Made by this Node (a cache from another version is ignored at load).
+    if (!existsSync(join(root, "build/skiff.cjs.cache")))
+      spawnSync(process.execPath, [join(root, "bin/skiff.js"), "--version"], {
+        cwd: root,
+        stdio: "ignore",
+        env: { ...process.env, SKIFF_WRITE_CODE_CACHE: "1" },
+      });
   },
 };
 for (const [name, build] of Object.entries(parts)) if (only.length === 0 || only.includes(name)) build();

@@ -3,7 +3,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 // Where the built parts live, relative to this code — which runs from the
-// bundle (build/skiff.mjs), from tsc's output (build/js/config/) or, under
+// bundle (build/skiff.cjs), from tsc's output (build/js/config/) or, under
 // vitest, from src/config/: the package root is the nearest directory up
 // that has package.json.
 function findRoot(): string {
