@@ -67,6 +67,8 @@ const parts = {
         "--outfile=build/skiff.cjs",
         "--log-level=warning",
         "--define:import.meta.url=__skiffUrl",
+        // import("node:…") becomes require(): a vm.Script has no module loader.
+        "--supported:dynamic-import=false",
         "--banner:js=const __skiffUrl = require('node:url').pathToFileURL(__filename).href;",
       ]);
       rmSync(join(root, "build/skiff.cjs.cache"), { force: true });

@@ -19,14 +19,17 @@ export class SkiffError extends Error {
   readonly hint?: string;
   /** HTTP status for the Docker API face. */
   readonly status: number;
+  /** Already told to the user (by a child skiff process): exit with the code, print nothing more. */
+  readonly reported: boolean;
 
-  constructor(message: string, opts: { code?: number; hint?: string; status?: number; cause?: unknown } = {}) {
+  constructor(message: string, opts: { code?: number; hint?: string; status?: number; cause?: unknown; reported?: boolean } = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = new.target.name;
     this.code = opts.code ?? EXIT_ENGINE;
     this.codeIsExplicit = opts.code !== undefined;
     this.hint = opts.hint;
     this.status = opts.status ?? 500;
+    this.reported = opts.reported ?? false;
   }
 }
 

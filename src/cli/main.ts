@@ -58,8 +58,8 @@ export async function main(argv: string[]): Promise<number> {
       return EXIT_ENGINE;
     }
     const e = asSkiffError(err);
-    process.stderr.write(`Error: ${e.message}\n`);
-    if (e.hint) process.stderr.write(`Hint: ${e.hint}\n`);
+    if (!e.reported) process.stderr.write(`Error: ${e.message}\n`);
+    if (e.hint && !e.reported) process.stderr.write(`Hint: ${e.hint}\n`);
     if (ctx.debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
     return e.codeIsExplicit ? e.code : ctx.errorExitCode;
   }

@@ -7,7 +7,7 @@ import { readdirSync, lstatSync } from "node:fs";
 import { spawn } from "node:child_process";
 import { cliEntry } from "../config/install.js";
 import { probeCgroups } from "../runtime/cgroups.js";
-import { parseReference } from "../image/reference.js";
+import { parseReference, setDefaultDomain } from "../image/reference.js";
 import { ensureRunRoot } from "../userns/runtime-dir.js";
 import { currentUser, mappingForCurrentUser } from "../userns/mapping.js";
 import { UserNamespace } from "../userns/namespace.js";
@@ -42,7 +42,9 @@ export class Engine {
   constructor(
     readonly config: Config,
     readonly options: EngineOptions = {},
-  ) {}
+  ) {
+    setDefaultDomain(config.defaultRegistry);
+  }
 
   static open(options: EngineOptions = {}): Engine {
     return new Engine(loadConfig({ storageRoot: options.root, runRoot: options.runRoot }), options);
@@ -255,7 +257,7 @@ export class Engine {
     const args = [process.execPath, cliEntry, ...globals, "pull", ...(opts.platform ? ["--platform", opts.platform] : []), ...(opts.quiet ? ["-q"] : []), name];
     const env = { ...process.env, SKIFF_IN_NS: "1" };
     const code = this.inNamespace ? await runLocal(args, env) : await this.userns.run(args, { env, stdio: ["ignore", 2, 2] });
-    if (code !== 0) throw new SkiffError(`pulling ${name} failed`, { code: 125 });
+    if (code !== 0) throw new SkiffError(`pulling ${name} failed`, { code: 125, reported: true }); // the pull said why
   }
 
   /** `export`: the container's root filesystem as one tar (run inside the namespace). */

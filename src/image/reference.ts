@@ -145,12 +145,20 @@ function splitDomain(name: string, defaultDomain: string): [string, string] {
   return [domain, remainder];
 }
 
+/** Where a short name goes when no domain is given: `[registries] default` in skiff.conf. */
+let configuredDefault = DOCKER_HUB;
+
+/** Set once per process by the engine from the configuration; short names then resolve there everywhere. */
+export function setDefaultDomain(domain: string): void {
+  configuredDefault = domain;
+}
+
 /**
  * Parse what a user typed ("busybox", "ghcr.io/o/r:1.2", "x@sha256:…") into a
  * fully qualified reference. Throws InvalidArgumentError with Docker's message.
  */
 export function parseReference(input: string, opts: ParseOptions = {}): Reference {
-  const defaultDomain = opts.defaultDomain ?? DOCKER_HUB;
+  const defaultDomain = opts.defaultDomain ?? configuredDefault;
   if (IDENTIFIER.test(input))
     throw invalid(`invalid repository name (${input}), cannot specify 64-byte hexadecimal strings`);
   const [domain, remainder] = splitDomain(input, defaultDomain);

@@ -182,6 +182,9 @@ describe.skipIf(isRoot)("skiff.conf: mirrors, insecure registries, the short-nam
       expect(out).toMatch(/1: Pulling from mirrored\/app/);
       expect(out.trim().split("\n").at(-1)).toBe(`${reg.host}/mirrored/app:1`);
       expect(await e.ok(["run", "--rm", "--network", "none", `${reg.host}/mirrored/app:1`])).toBe("hello\n");
+      // The short name finds the local image under the configured registry too.
+      expect(await e.ok(["run", "--rm", "--network", "none", "mirrored/app:1"])).toBe("hello\n");
+      expect(await e.ok(["image", "inspect", "-f", "{{index .RepoTags 0}}", "mirrored/app:1"])).toBe(`${reg.host}/mirrored/app:1\n`);
       // A registry that does not exist, served by its mirror.
       await e.ok(["pull", "-q", "registry.example.org/mirrored/app:1"]);
       const info = await e.ok(["info"]);
