@@ -92,7 +92,9 @@ describe.skipIf(isRoot)("run", () => {
   test("--rm removes the container once it exits; -d prints the id", async () => {
     await env.ok(["run", "--rm", "--name", "gone", "busybox", "true"]);
     expect((await env.run(["inspect", "gone"])).code).toBe(1);
-    const id = (await env.ok(["run", "-d", "--rm", "busybox", "sleep", "0.3"])).trim();
+    // Long enough that `wait` attaches before the exit even on a loaded machine
+    // (a --rm container already gone is "No such container", as with Docker).
+    const id = (await env.ok(["run", "-d", "--rm", "busybox", "sleep", "2"])).trim();
     expect(id).toMatch(/^[a-f0-9]{64}$/);
     expect(await env.ok(["wait", id])).toBe("0\n");
     for (let i = 0; i < 100 && (await env.run(["inspect", id])).code === 0; i++) await new Promise((r) => setTimeout(r, 50));
