@@ -66,7 +66,9 @@ async function createContainer(ctx: CliContext, image: string, command: string[]
   const engine = await ctx.engine();
   const req = request(image, command, o);
   await engine.ensureImage(req.image, { pull: (o.pull as string) ?? "missing", platform: req.platform, quiet: Boolean(o.quiet) });
-  const warnings = [engine.storageDriverWarning(), ...engine.resourceWarnings(req)].filter((w): w is string => Boolean(w));
+  // Docker's words for -p/-P with the host's network, where nothing is forwarded.
+  const hostPorts = req.network === "host" && (req.publish.length > 0 || req.publishAll) ? "Published ports are discarded when using host network mode" : undefined;
+  const warnings = [engine.storageDriverWarning(), ...engine.resourceWarnings(req), hostPorts].filter((w): w is string => Boolean(w));
   for (const w of warnings) process.stderr.write(`WARNING: ${w}\n`);
   const record = await engine.containers.create(req, engine.storageDriver);
   try {

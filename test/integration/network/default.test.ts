@@ -37,6 +37,9 @@ describe.skipIf(isRoot)("container networks", () => {
   test("--network host sees the host's interfaces", async () => {
     const out = await env.ok(["run", "--rm", "--network", "host", "busybox", "readlink", "/proc/self/ns/net"]);
     expect(out.trim()).toBe((await import("node:fs")).readlinkSync("/proc/self/ns/net"));
+    const published = await env.run(["run", "--rm", "--network", "host", "-p", "8080:80", "busybox", "true"]);
+    expect(published.code).toBe(0);
+    expect(published.stderr).toContain("WARNING: Published ports are discarded when using host network mode");
   });
 
   test("a container reaches a server on the host through slirp's gateway 10.0.2.2", async () => {
