@@ -81,7 +81,26 @@ export async function portCommand(ctx: CliContext, container: string, privatePor
     for (const x of b) process.stdout.write(`${x.HostIp || "0.0.0.0"}:${x.HostPort}\n`);
     return;
   }
-  for (const [port, bindings] of Object.entries(ports)) for (const b of bindings ?? []) process.stdout.write(`${port} -> ${b.HostIp || "0.0.0.0"}:${b.HostPort}\n`);
+  const lines: string[] = [];
+  for (const [port, bindings] of Object.entries(ports)) for (const b of bindings ?? []) lines.push(`${port} -> ${b.HostIp || "0.0.0.0"}:${b.HostPort}`);
+  // Docker sorts the lines in natural order ("80/tcp" before "443/tcp").
+  for (const l of lines.sort(naturalCompare)) process.stdout.write(`${l}\n`);
+}
+
+/** Natural order: runs of digits compare as numbers, the rest byte by byte. */
+export function naturalCompare(a: string, b: string): number {
+  const split = (s: string) => s.match(/\d+|\D+/g) ?? [];
+  const x = split(a);
+  const y = split(b);
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const p = x[i]!;
+    const q = y[i]!;
+    if (p === q) continue;
+    const numeric = /^\d/.test(p) && /^\d/.test(q);
+    if (numeric && Number(p) !== Number(q)) return Number(p) - Number(q);
+    return p < q ? -1 : 1;
+  }
+  return x.length - y.length;
 }
 
 /** `stats`: read from /proc where no cgroup is delegated (src/container/stats.ts); "--" where nothing can tell. */
