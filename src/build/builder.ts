@@ -248,21 +248,21 @@ export class Builder {
   }
 
   /** Write into the root of a step container made from the current image; its changes become one layer. */
-  private async inContainer(cur: Current, write: (root: string) => void | Promise<void>): Promise<LayerRecord> {
+  private async inContainer(cur: Current, write: (root: string, upper: string) => void | Promise<void>): Promise<LayerRecord> {
     const parentChain = cur.image?.record.layers.at(-1);
     if (!cur.image || cur.image.record.layers.length === 0) {
       // Nothing to mount below: write into an empty directory, which is the whole layer.
       const root = this.deps.tmpPath("build-layer");
       mkdirSync(root, { recursive: true, mode: 0o755 });
       this.temps.push(root);
-      await write(root);
+      await write(root, root);
       const changes = [...walkTree(root)].map((path) => ({ kind: "add" as const, path }));
       return adoptUpperAsLayer(this.deps, root, changes, parentChain);
     }
     const rec = await createStepContainer(this.deps, cur.image.record.id, {});
     try {
       const root = await this.deps.containers.mountedRootfs(rec.Id);
-      await write(root);
+      await write(root, join(this.deps.containers.store.dir(rec.Id), "upper"));
       return await stepLayer(this.deps, rec.Id, parentChain, false);
     } finally {
       await this.deps.containers.remove(rec.Id, { force: true, volumes: true }).catch(() => {});
@@ -469,7 +469,7 @@ export class Builder {
       content: digest,
     };
     if (this.cached(cur, probe)) return;
-    const layer = await this.inContainer(cur, (target) => {
+    const layer = await this.inContainer(cur, (target, upper) => {
       let destIsDir = false;
       try {
         destIsDir = lstatSync(resolveInRoot(target, dest.path)).isDirectory();
@@ -480,7 +480,7 @@ export class Builder {
         ...i,
         target: unpack && !i.isDir && lstatSync(i.hostPath).isFile() && isArchive(i.hostPath) ? dest.path : targetFor(i.rel, i.isDir, dest, destIsDir),
       }));
-      copyInto(target, placed, { uid: owner.uid, gid: owner.gid, mode, excluded, unpack });
+      copyInto(target, placed, { uid: owner.uid, gid: owner.gid, mode, excluded, unpack }, upper);
     });
     await this.commit(cur, { instruction: probe.instruction, probe, createdBy, config: cur.config, layer });
   }

@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
-import { chmodSync, closeSync, copyFileSync, lchownSync, lstatSync, lutimesSync, mkdirSync, openSync, readSync, readdirSync, readlinkSync, rmSync, symlinkSync, utimesSync } from "node:fs";
-import { join, posix } from "node:path";
+import { chmodSync, closeSync, copyFileSync, existsSync, lchownSync, lstatSync, lutimesSync, mkdirSync, openSync, readSync, readdirSync, readlinkSync, rmSync, symlinkSync, utimesSync } from "node:fs";
+import { join, posix, relative } from "node:path";
 import { resolveInRoot } from "../container/copy.js";
 import { SkiffError } from "../errors.js";
 import type { CopiedFile } from "./cache.js";
@@ -138,11 +138,41 @@ function hasKept(dir: string, rel: string, excluded: (rel: string) => boolean): 
   return false;
 }
 
-/** Copy (or, for ADD, unpack) the items into the image root. */
-export function copyInto(root: string, items: CopyItem[], o: CopyOptions): void {
+/**
+ * The path in `upper` that stands for `host` (a path under the mounted
+ * `root`), with the directories on the way copied up from the merged view
+ * (mode, owner, times), as fuse-overlayfs would copy them up.
+ */
+function inUpper(root: string, upper: string | undefined, host: string): string {
+  if (upper === undefined || upper === root) return host;
+  const rel = relative(root, host);
+  if (rel.startsWith("..")) throw new SkiffError(`${host} is outside the image root`);
+  let at = "";
+  for (const part of rel.split("/").filter(Boolean)) {
+    at = at ? `${at}/${part}` : part;
+    const dir = join(upper, at);
+    if (existsSync(dir)) continue;
+    const st = lstatSync(join(root, at));
+    mkdirSync(dir);
+    chmodSync(dir, st.mode & 0o7777);
+    lchownSync(dir, st.uid, st.gid);
+    utimesSync(dir, st.atime, st.mtime);
+  }
+  return join(upper, rel);
+}
+
+/**
+ * Copy (or, for ADD, unpack) the items into the image at `root`. With
+ * `upper` (the overlay's upper dir behind a mounted `root`), paths are
+ * resolved in the mounted tree but the files are written straight into the
+ * upper dir: fuse-overlayfs is read only for lookups, so copying a thousand
+ * files costs no thousand round trips through FUSE. Unmount before reading
+ * the result through `root` again.
+ */
+export function copyInto(root: string, items: CopyItem[], o: CopyOptions, upper?: string): void {
   for (const item of items) {
     if (item.isDir) {
-      const dest = ensureDir(root, item.target, o.uid, o.gid);
+      const dest = inUpper(root, upper, ensureDir(root, item.target, o.uid, o.gid));
       for (const n of readdirSync(item.hostPath)) {
         const r = item.rel ? `${item.rel}/${n}` : n;
         if (o.excluded?.(r) && !hasKept(join(item.hostPath, n), r, o.excluded)) continue;
@@ -151,12 +181,12 @@ export function copyInto(root: string, items: CopyItem[], o: CopyOptions): void 
       continue;
     }
     if (o.unpack && lstatSync(item.hostPath).isFile() && isArchive(item.hostPath)) {
-      const dest = ensureDir(root, item.target, o.uid, o.gid);
+      const dest = inUpper(root, upper, ensureDir(root, item.target, o.uid, o.gid));
       const r = spawnSync("tar", ["-x", "-f", item.hostPath, "-C", dest], { encoding: "utf8" });
       if (r.status !== 0) throw new SkiffError(`unpacking ${item.rel}: ${r.stderr.trim()}`);
       continue;
     }
-    const parent = ensureDir(root, posix.dirname(item.target), o.uid, o.gid);
+    const parent = inUpper(root, upper, ensureDir(root, posix.dirname(item.target), o.uid, o.gid));
     copyEntry(item.hostPath, join(parent, posix.basename(item.target)), o, item.rel);
   }
 }

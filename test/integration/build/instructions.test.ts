@@ -131,6 +131,26 @@ describe.skipIf(isRoot)("build instructions", () => {
     expect(all.trim().split("\n").length).toBeGreaterThan(10);
   });
 
+  test("COPY into what the image has: existing directories, over a file, through a symlinked directory", async () => {
+    const dir = context({
+      Dockerfile: [
+        "FROM busybox",
+        "RUN mkdir -p /real/dir && chmod 0701 /real && chown 1000:100 /real && ln -s /real/dir /linked && echo old > /real/dir/old.txt && echo lower > /etc/over",
+        "COPY extra.conf /etc/",
+        "COPY over /etc/over",
+        "COPY tree/ /linked/",
+        "",
+      ].join("\n"),
+      "extra.conf": "extra\n",
+      over: "new\n",
+      "tree/a": "a\n",
+      "tree/sub/b": "b\n",
+    });
+    expect((await env.run(["build", "-t", "into:1", dir])).code).toBe(0);
+    const out = await sh("into:1", "cat /etc/passwd | head -1; cat /etc/extra.conf /etc/over; ls /real/dir; cat /real/dir/sub/b; stat -c '%a %u:%g' /real; test -L /linked && echo still-a-link");
+    expect(out).toBe("root:x:0:0:root:/root:/bin/sh\nextra\nnew\na\nold.txt\nsub\nb\n701 1000:100\nstill-a-link\n");
+  });
+
   test("ARG and --build-arg, unused build-arg warning, --label, --iidfile, -q", async () => {
     const dir = context({
       Dockerfile: "ARG BASE=busybox\nFROM $BASE\nARG WHO=nobody\nARG UNSET\nRUN echo \"hi $WHO [$UNSET]\" > /who\nENV FROM_ARG=$WHO\n",
