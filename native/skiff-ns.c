@@ -3,7 +3,7 @@
  *
  * usage: skiff-ns --pidfile PATH [--uidmap MAP --gidmap MAP]
  *                 [--newuidmap PATH --newgidmap PATH] [--status-fd N]
- *                 [--cwd DIR] [--print-pid] [--] [CMD ARG...]
+ *                 [--cwd DIR] [--print-pid] [--die-with-parent] [--] [CMD ARG...]
  *
  *   MAP    "inside outside count[ inside outside count ...]"
  *   --newuidmap/--newgidmap  the setuid helpers that apply MAP (the normal
@@ -22,6 +22,9 @@
  *   "ok PID\n"               the namespace is ready and CMD is about to start
  *   "error KIND MESSAGE\n"   nothing ran. KIND: usage lock pidfile unshare
  *                            newuidmap newgidmap mapwrite setns exec notfound
+ * --die-with-parent: CMD gets SIGKILL when the process that started skiff-ns
+ *          dies (the CLI re-running itself inside the namespace: a kill -9 of
+ *          the outer CLI must not leave the inner one working on).
  * Without --status-fd, errors go to stderr in the same form.
  * Exit status: CMD's own; else 125 (126 exec failed, 127 CMD not found).
  */
@@ -270,7 +273,8 @@ __attribute__((noreturn)) static void exec_command(char **cmd) {
 int main(int argc, char **argv) {
   prog = "skiff-ns";
   const char *pidfile = NULL, *uidmap = NULL, *gidmap = NULL, *newuidmap = NULL, *newgidmap = NULL, *cwd = NULL;
-  int print_pid = 0;
+  int print_pid = 0, die_with_parent = 0;
+  pid_t parent = getppid();
   int i = 1;
   for (; i < argc; i++) {
     const char *a = argv[i];
@@ -281,6 +285,10 @@ int main(int argc, char **argv) {
     if (a[0] != '-') break;
     if (!strcmp(a, "--print-pid")) {
       print_pid = 1;
+      continue;
+    }
+    if (!strcmp(a, "--die-with-parent")) {
+      die_with_parent = 1;
       continue;
     }
     if (i + 1 >= argc) fail(125, "usage", "%s needs a value", a);
@@ -353,6 +361,11 @@ int main(int argc, char **argv) {
   if (setgroups(0, NULL) < 0 && errno != EPERM) fail(125, "setns", "setgroups: %s", strerror(errno));
   if (cwd && chdir(cwd) < 0 && chdir("/") < 0) fail(125, "setns", "chdir %s: %s", cwd, strerror(errno));
 
+  /* After setresuid: a change of credentials clears the parent-death signal. */
+  if (die_with_parent) {
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) fail(125, "setns", "prctl(PR_SET_PDEATHSIG): %s", strerror(errno));
+    if (getppid() != parent) _exit(137); /* the parent is already gone */
+  }
   if (status_fd >= 0) {
     int n = snprintf(buf, sizeof buf, "ok %d\n", (int)pid);
     write_all(status_fd, buf, (size_t)n);

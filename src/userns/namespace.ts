@@ -16,6 +16,8 @@ export interface SpawnInNamespaceOptions {
   stdio?: StdioOptions;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
+  /** The command is killed when this process dies (a foreground command, not a monitor). */
+  dieWithParent?: boolean;
 }
 
 /** Find an executable on $PATH, as execvp would. */
@@ -89,7 +91,7 @@ export class UserNamespace {
    * SkiffError); the child is then running the command.
    */
   spawn(cmd: string[], opts: SpawnInNamespaceOptions = {}): { child: ChildProcess; ready: Promise<number> } {
-    const args = [...this.helperArgs(), "--status-fd", "3", "--", ...cmd];
+    const args = [...this.helperArgs(), ...(opts.dieWithParent ? ["--die-with-parent"] : []), "--status-fd", "3", "--", ...cmd];
     const stdio = (opts.stdio ?? "inherit") as StdioOptions;
     const base: StdioOptions = Array.isArray(stdio) ? stdio : [stdio, stdio, stdio];
     const full = [...(base as unknown[]).slice(0, 3), "pipe", ...(base as unknown[]).slice(4)] as StdioOptions;
@@ -120,7 +122,7 @@ export class UserNamespace {
    * SIGHUP sent to us alone are passed on.
    */
   async run(cmd: string[], opts: SpawnInNamespaceOptions = {}): Promise<number> {
-    const { child, ready } = this.spawn(cmd, opts);
+    const { child, ready } = this.spawn(cmd, { dieWithParent: true, ...opts });
     const ignore = () => {};
     const pass = (sig: NodeJS.Signals) => () => child.kill(sig);
     const handlers: [NodeJS.Signals, () => void][] = [

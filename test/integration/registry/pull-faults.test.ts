@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
@@ -183,5 +183,36 @@ describe.skipIf(isRoot)("kill -9 in the middle of a pull", () => {
     await env.ok(["system", "check", "--repair"]);
     expect((await storeState(env)).tmp).toEqual([]);
     await env.ok(["rmi", ref]);
+  });
+
+  test("killing only the CLI also ends the pull it runs inside the namespace", async () => {
+    proxy.faults.push({ method: "GET", path: blobPath(), kind: "stall", afterBytes: 300_000 });
+    const child = spawn(process.execPath, [skiffBin, "pull", ref], { env: { ...env.env, SKIFF_REGISTRY_TIMEOUT_MS: "60000" }, stdio: "ignore" });
+    const exited = new Promise((r) => child.once("exit", r));
+    /** Our processes running `skiff pull <ref>` (the CLI and its copy inside the namespace). */
+    const pulls = () =>
+      readdirSync("/proc")
+        .filter((d) => /^\d+$/.test(d))
+        .filter((d) => {
+          try {
+            const argv = readFileSync(`/proc/${d}/cmdline`, "utf8").split("\0");
+            return argv.includes(skiffBin) && argv.includes("pull") && argv.includes(ref);
+          } catch {
+            return false;
+          }
+        })
+        .map(Number);
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline && !(proxy.log.some((l) => l.fault === "stall") && pulls().length >= 2)) await sleep(50);
+    const inner = pulls().filter((p) => p !== child.pid);
+    expect(inner.length).toBeGreaterThan(0);
+    process.kill(child.pid!, "SIGKILL");
+    await exited;
+    for (let i = 0; i < 100 && pulls().length > 0; i++) await sleep(50);
+    proxy.faults.length = 0;
+    expect(pulls()).toEqual([]);
+    await env.ok(["system", "check", "--repair"]);
+    const check = await env.run(["system", "check"]);
+    expect(check.code, check.stdout + check.stderr).toBe(0);
   });
 });
