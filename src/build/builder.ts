@@ -297,7 +297,7 @@ export class Builder {
       env,
       workdir: cur.config.WorkingDir,
       user: cur.config.User,
-      network: this.o.network && this.o.network !== "default" ? this.o.network : undefined,
+      network: this.runNetwork(ins),
       mounts: specs,
     });
     const short = shortId(rec.Id);
@@ -319,6 +319,14 @@ export class Builder {
       await this.deps.containers.remove(rec.Id, { force: true, volumes: true });
     }
     await this.commit(cur, { instruction: probe.instruction, probe, createdBy, config: cur.config, layer });
+  }
+
+  /** RUN --network=none|host|default, else --network of the build, else the default network (slirp4netns, like Docker's bridge). */
+  private runNetwork(ins: Expanded<RunInstruction>): string | undefined {
+    if (ins.security === "insecure") throw new SkiffError("RUN --security=insecure is not supported by skiff build");
+    if (ins.devices.length) throw new SkiffError("RUN --device is not supported by skiff build");
+    const mode = ins.network && ins.network !== "default" ? ins.network : this.o.network;
+    return mode && mode !== "default" ? mode : undefined;
   }
 
   private tempDir(): string {
@@ -368,6 +376,8 @@ export class Builder {
   private async runMounts(mounts: RunMount[]): Promise<string[]> {
     const out: string[] = [];
     for (const m of mounts) {
+      if (m.type === "secret" || m.type === "ssh")
+        throw new SkiffError(`RUN --mount=type=${m.type} is not supported by skiff build`, { hint: "use type=bind, cache or tmpfs" });
       if (!m.target) throw new SkiffError(`RUN --mount=type=${m.type} needs a target`);
       const target = m.target.startsWith("/") ? m.target : `/${m.target}`;
       if (m.type === "tmpfs") out.push(`type=tmpfs,target=${target}${m.size ? `,tmpfs-size=${m.size}` : ""}`);
@@ -391,8 +401,7 @@ export class Builder {
           host = copy;
         }
         out.push(`type=bind,source=${host},target=${target}${m.readOnly ? ",readonly" : ""}`);
-      } else
-        throw new SkiffError(`RUN --mount=type=${m.type} is not supported by skiff build`, { hint: "use type=bind, cache or tmpfs; pass secrets with --build-arg only if they may end up in the image" });
+      }
     }
     return out;
   }
@@ -414,6 +423,8 @@ export class Builder {
     const from = ins.keyword === "COPY" ? ins.from : undefined;
     if (ins.sources.some((s) => /^[a-z][a-z0-9+.-]*:\/\//i.test(s) || /^git@/.test(s)))
       throw new SkiffError(`${keyword} from a URL or git repository is not supported by skiff build`, { hint: "download the file into the build context and COPY it" });
+    if (ins.exclude.length || (ins.keyword === "COPY" && ins.parents))
+      throw new SkiffError(`${keyword} ${ins.exclude.length ? "--exclude" : "--parents"} is not supported by skiff build`, { hint: "list the sources to copy instead, or use .dockerignore" });
     const { root, imageId } = await this.sourceRoot(from);
     const excluded = imageId ? undefined : this.ctx.excluded;
     const items: Omit<CopyItem, "target">[] = [];

@@ -276,6 +276,8 @@ describe.skipIf(isRoot)("build instructions", () => {
         "EOF",
         "RUN --mount=type=cache,target=/cache echo run >> /cache/count && wc -l < /cache/count > /seen",
         "RUN --mount=type=tmpfs,target=/scratchpad echo t > /scratchpad/t && cat /scratchpad/t > /from-tmpfs",
+        "RUN --network=none cat /proc/net/dev | tail -n +3 | cut -d: -f1 | tr -d ' ' > /nets-none",
+        "RUN cat /proc/net/dev | tail -n +3 | cut -d: -f1 | tr -d ' ' | sort > /nets-default",
         "VOLUME /data",
         "HEALTHCHECK --interval=5s CMD true",
         "",
@@ -283,6 +285,11 @@ describe.skipIf(isRoot)("build instructions", () => {
     });
     expect((await env.run(["build", "-t", "misc:1", dir])).code).toBe(0);
     expect(await sh("misc:1", "cat /heredoc /seen /from-tmpfs; test -e /cache/count || echo no-cache-in-image")).toBe("line1\nline2\n1\nt\nno-cache-in-image\n");
+    // RUN's network: slirp4netns by default (Docker's bridge), none when asked.
+    expect(await sh("misc:1", "cat /nets-none; echo --; cat /nets-default")).toBe("lo\n--\nlo\ntap0\n");
+    const unsupported = await env.run(["build", context({ Dockerfile: "FROM busybox\nRUN --mount=type=secret,id=x cat /run/secrets/x\n" })]);
+    expect(unsupported.code).toBe(1);
+    expect(unsupported.stderr).toContain("RUN --mount=type=secret is not supported by skiff build");
     const c = (await inspect("misc:1")).Config;
     expect(c.Shell).toEqual(["/bin/sh", "-ec"]);
     expect(c.Volumes).toEqual({ "/data": {} });
