@@ -274,7 +274,13 @@ describe.skipIf(isRoot)("build instructions", () => {
         "echo line1 > /heredoc",
         "echo line2 >> /heredoc",
         "EOF",
+        "RUN <<EOF",
+        "#!/bin/sh",
+        "echo \"shebang as $(id -u)\" > /shebang",
+        "EOF",
         "RUN --mount=type=cache,target=/cache echo run >> /cache/count && wc -l < /cache/count > /seen",
+        "RUN --mount=type=bind,source=data,target=/mnt/data cat /mnt/data/d.txt > /from-bind",
+        "RUN --mount=type=bind,source=data,target=/mnt/data,rw echo scribble > /mnt/data/d.txt && cat /mnt/data/d.txt >> /from-bind",
         "RUN --mount=type=tmpfs,target=/scratchpad echo t > /scratchpad/t && cat /scratchpad/t > /from-tmpfs",
         "RUN --network=none cat /proc/net/dev | tail -n +3 | cut -d: -f1 | tr -d ' ' > /nets-none",
         "RUN cat /proc/net/dev | tail -n +3 | cut -d: -f1 | tr -d ' ' | sort > /nets-default",
@@ -282,9 +288,13 @@ describe.skipIf(isRoot)("build instructions", () => {
         "HEALTHCHECK --interval=5s CMD true",
         "",
       ].join("\n"),
+      "data/d.txt": "bound\n",
     });
     expect((await env.run(["build", "-t", "misc:1", dir])).code).toBe(0);
-    expect(await sh("misc:1", "cat /heredoc /seen /from-tmpfs; test -e /cache/count || echo no-cache-in-image")).toBe("line1\nline2\n1\nt\nno-cache-in-image\n");
+    expect(await sh("misc:1", "cat /heredoc /shebang /seen /from-tmpfs; test -e /cache/count || echo no-cache-in-image")).toBe("line1\nline2\nshebang as 0\n1\nt\nno-cache-in-image\n");
+    // A bind mount of the context; writes to a rw one stay out of the context.
+    expect(await sh("misc:1", "cat /from-bind; test -e /mnt/data/d.txt || echo not-in-image")).toBe("bound\nscribble\nnot-in-image\n");
+    expect(readFileSync(join(dir, "data", "d.txt"), "utf8")).toBe("bound\n");
     // RUN's network: slirp4netns by default (Docker's bridge), none when asked.
     expect(await sh("misc:1", "cat /nets-none; echo --; cat /nets-default")).toBe("lo\n--\nlo\ntap0\n");
     const unsupported = await env.run(["build", context({ Dockerfile: "FROM busybox\nRUN --mount=type=secret,id=x cat /run/secrets/x\n" })]);
