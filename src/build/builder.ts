@@ -193,7 +193,7 @@ export class Builder {
     const probe: CacheProbe = { parent: cur.image?.record.id ?? "", instruction: `${change.createdBy}\n${JSON.stringify(change.config)}` };
     if (this.cached(cur, probe)) return;
     let layer: LayerRecord | undefined;
-    if (step.keyword === "WORKDIR" && change.config.WorkingDir && cur.image && !this.existsInImage(cur.image, change.config.WorkingDir))
+    if (step.keyword === "WORKDIR" && change.config.WorkingDir && change.config.WorkingDir !== "/" && (!cur.image || !this.existsInImage(cur.image, change.config.WorkingDir)))
       layer = await this.inContainer(cur, (root) => void ensureDir(root, change.config.WorkingDir!, 0, 0));
     await this.commit(cur, { instruction: probe.instruction, probe, createdBy: change.createdBy, config: change.config, layer });
   }

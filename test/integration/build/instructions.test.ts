@@ -308,8 +308,9 @@ describe.skipIf(isRoot)("build instructions", () => {
     expect((await env.run(["build", "--no-cache", "-t", "misc:2", dir])).code).toBe(0);
     expect(await sh("misc:2", "cat /seen")).toBe("2\n");
 
-    const scratch = context({ Dockerfile: "FROM busybox AS src\nFROM scratch\nCOPY --from=src /bin/busybox /busybox\nCOPY hello /hello\n", hello: "hi\n" });
+    const scratch = context({ Dockerfile: "FROM busybox AS src\nFROM scratch\nWORKDIR /w\nCOPY --from=src /bin/busybox /busybox\nCOPY hello /hello\nCOPY hello here\n", hello: "hi\n" });
     expect((await env.run(["build", "-t", "scratchy:1", scratch])).code).toBe(0);
-    expect(await env.ok(["run", "--rm", "scratchy:1", "/busybox", "cat", "/hello"])).toBe("hi\n");
+    expect(await env.ok(["run", "--rm", "scratchy:1", "/busybox", "cat", "/hello", "/w/here"])).toBe("hi\nhi\n");
+    expect(await env.ok(["run", "--rm", "scratchy:1", "/busybox", "pwd"])).toBe("/w\n");
   });
 });
