@@ -313,7 +313,12 @@ export class Builder {
       if (!this.o.keepFailed) await this.deps.containers.remove(rec.Id, { force: true, volumes: true }).catch(() => {});
       throw new SkiffError(`The command '${cmd.join(" ")}' returned a non-zero code: ${code}`, { code: 1 });
     }
-    const layer = await stepLayer(this.deps, rec.Id, cur.image.record.layers.at(-1), this.o.keepContainers);
+    const image = cur.image;
+    const targets = [...mounts.flatMap((m) => (m.target ? [m.target] : [])), ...script.files.map((f) => f.path)];
+    const layer = await stepLayer(this.deps, rec.Id, image.record.layers.at(-1), this.o.keepContainers, {
+      paths: targets.map((t) => posix.normalize(`/${t}`)),
+      inImage: (p) => this.existsInImage(image, p),
+    });
     if (!this.o.keepContainers) {
       this.say(`Removing intermediate container ${short}`);
       await this.deps.containers.remove(rec.Id, { force: true, volumes: true });

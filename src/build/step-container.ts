@@ -1,3 +1,4 @@
+import { lstatSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { adoptUpperAsLayer, layerFromChanges, upperChanges, type CommitDeps } from "../container/commit.js";
@@ -5,6 +6,7 @@ import type { CreateRequest } from "../container/create.js";
 import { relay } from "../container/attach.js";
 import type { ContainerRecord } from "../container/record.js";
 import type { ContainerService } from "../container/service.js";
+import { OPAQUE_MARKER } from "../layer/paths.js";
 import type { LayerRecord } from "../layer/store.js";
 import { unmount } from "../mount/overlay.js";
 
@@ -77,10 +79,17 @@ export async function runStepContainer(deps: StepDeps, id: string, sink: NodeJS.
  * The container's changes as a layer on `parentChainId`. With `keep`, the
  * upper dir stays (the container is kept: --rm=false or a failed step).
  */
-export async function stepLayer(deps: StepDeps, id: string, parentChainId: string | undefined, keep: boolean): Promise<LayerRecord> {
+export async function stepLayer(
+  deps: StepDeps,
+  id: string,
+  parentChainId: string | undefined,
+  keep: boolean,
+  mountPoints: { paths: string[]; inImage: (path: string) => boolean } = { paths: [], inImage: () => true },
+): Promise<LayerRecord> {
   const dir = deps.containers.store.dir(id);
   await unmount(join(dir, "merged"));
   const upper = join(dir, "upper");
+  for (const p of mountPoints.paths) dropMountPoint(upper, p, mountPoints.inImage);
   const changes = await upperChanges(upper);
   return keep ? layerFromChanges(deps, upper, changes, parentChainId) : adoptUpperAsLayer(deps, upper, changes, parentChainId);
 }
@@ -94,5 +103,31 @@ export class OutputBuffer extends Writable {
   }
   text(): string {
     return Buffer.concat(this.chunks).toString();
+  }
+}
+
+/**
+ * A RUN --mount target the image did not have is made by the runtime as an
+ * empty directory (or file) in the upper dir; it is no part of the step's
+ * result (BuildKit leaves it out too), nor are the empty parents made for
+ * it. `inImage` says which paths the image already had: those stay.
+ */
+export function dropMountPoint(upper: string, path: string, inImage: (path: string) => boolean): void {
+  const parts = path.split("/").filter(Boolean);
+  for (let n = parts.length; n > 0; n--) {
+    const rel = parts.slice(0, n).join("/");
+    if (inImage(`/${rel}`)) return;
+    const p = join(upper, rel);
+    try {
+      const st = lstatSync(p);
+      if (st.isDirectory()) {
+        // fuse-overlayfs marks a directory it creates opaque; its bookkeeping names do not count.
+        if (!readdirSync(p).every((n) => n === OPAQUE_MARKER || n === ".wh..opq")) return;
+        rmSync(p, { recursive: true });
+      } else if (st.isFile() && st.size === 0) rmSync(p);
+      else return;
+    } catch {
+      return;
+    }
   }
 }
