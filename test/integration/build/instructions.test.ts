@@ -239,9 +239,24 @@ describe.skipIf(isRoot)("build instructions", () => {
     expect(r.stdout).toContain("before\n");
     expect(r.stdout).not.toContain("never");
     expect(r.stderr).toContain("The command '/bin/sh -c echo before && exit 3' returned a non-zero code: 3");
+    // -q prints nothing but the id; when a step fails, the build's output goes to stderr.
+    const quiet = await env.run(["build", "-q", "--force-rm", dir]);
+    expect(quiet.code).toBe(1);
+    expect(quiet.stdout).toBe("");
+    expect(quiet.stderr).toMatch(/Step 2\/3 : RUN echo before && exit 3\n[^]*before\n[^]*returned a non-zero code: 3/);
+    const containers = async () => (await env.ok(["ps", "-a", "-q"])).trim().split("\n").filter(Boolean).length;
+    const before = await containers();
     const exec = await env.run(["build", context({ Dockerfile: 'FROM busybox\nRUN ["false"]\n' })]);
     expect(exec.code).toBe(1);
     expect(exec.stderr).toContain("The command 'false' returned a non-zero code: 1");
+    // Without --force-rm the failed step's container stays, as Docker's does; with --rm=false every one does.
+    expect(await containers()).toBe(before + 1);
+    const kept = await env.run(["build", "--rm=false", context({ Dockerfile: "FROM busybox\nRUN echo a > /a\nRUN echo b > /b\n" })]);
+    expect(kept.code).toBe(0);
+    expect(kept.stdout).not.toContain("Removing intermediate container");
+    expect(await containers()).toBe(before + 3);
+    const id = /Successfully built ([0-9a-f]{12})/.exec(kept.stdout)![1]!;
+    expect(await sh(id, "cat /a /b")).toBe("a\nb\n");
     const multi = await env.run(["build", context({ Dockerfile: "FROM busybox\nCOPY a b /dest\n", a: "a", b: "b" })]);
     expect(multi.code).toBe(1);
     expect(multi.stderr).toContain("When using COPY with more than one source file, the destination must be a directory and end with a /");
@@ -251,6 +266,10 @@ describe.skipIf(isRoot)("build instructions", () => {
     const dir = context({ "other.Dockerfile": "FROM busybox\nCOPY f /f\nCMD [\"cat\", \"/f\"]\n", f: "from file\n" });
     expect((await env.run(["build", "-f", join(dir, "other.Dockerfile"), "-t", "ff:1", dir])).code).toBe(0);
     expect(await env.ok(["run", "--rm", "ff:1"])).toBe("from file\n");
+
+    const df = await env.run(["build", "-f", "-", "-t", "ff:2", dir], { input: "FROM busybox\nCOPY f /from-stdin-dockerfile\n" });
+    expect(df.code).toBe(0);
+    expect(await sh("ff:2", "cat /from-stdin-dockerfile")).toBe("from file\n");
 
     const r = await env.run(["build", "-t", "stdin:1", "-"], { input: "FROM busybox\nRUN echo piped > /p\nCMD [\"cat\", \"/p\"]\n" });
     expect(r.code).toBe(0);
