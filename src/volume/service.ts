@@ -7,7 +7,7 @@ import type { SpecMount } from "../runtime/spec-file.js";
 import { fillFromImage, isEmptyDir } from "./copy-up.js";
 import { resolveMounts, type RecordLookup, type ResolvedMount } from "./mounts.js";
 import { ANONYMOUS_LABEL, checkVolumeName, newVolumeName } from "./names.js";
-import { treeSize } from "./size.js";
+import { treeSize } from "../store/tree-size.js";
 import { lockName, rfc3339Local, type VolumeRecord, type VolumeStore } from "./store.js";
 
 // Volumes: named and anonymous volumes under <storage>/volumes/<name>/_data
