@@ -3,11 +3,11 @@ import { fuseUsable } from "../mount/probe.js";
 import { isMounted, mountOverlay, mountPoints, unmount } from "../mount/overlay.js";
 import { SkiffError } from "../errors.js";
 import { join } from "node:path";
-import { readdirSync, lstatSync } from "node:fs";
 import { spawn } from "node:child_process";
 import { cliEntry } from "../config/install.js";
 import { probeCgroups } from "../runtime/cgroups.js";
 import { parseReference, setDefaultDomain } from "../image/reference.js";
+import { treeSize } from "../store/tree-size.js";
 import { ensureRunRoot } from "../userns/runtime-dir.js";
 import { currentUser, mappingForCurrentUser } from "../userns/mapping.js";
 import { UserNamespace } from "../userns/namespace.js";
@@ -358,28 +358,7 @@ export class Engine {
 }
 
 /** Bytes in a directory tree (what we can see of it from here). */
-export function dirSize(dir: string): number {
-  let total = 0;
-  const walk = (d: string) => {
-    let names: string[];
-    try {
-      names = readdirSync(d);
-    } catch {
-      return;
-    }
-    for (const n of names) {
-      try {
-        const st = lstatSync(join(d, n));
-        if (st.isDirectory()) walk(join(d, n));
-        else total += st.size;
-      } catch {
-        /* vanished */
-      }
-    }
-  };
-  walk(dir);
-  return total;
-}
+export const dirSize = treeSize;
 
 function familiarOrInput(name: string): string {
   try {

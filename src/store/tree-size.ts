@@ -1,7 +1,7 @@
 import { lstatSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 
-/** Bytes of the files under `dir` that we can see from outside the namespace (system df, prune). */
+/** Bytes of the files under `dir` that we can see from here (system df, prune, ps --size, volume sizes). */
 export function treeSize(dir: string): number {
   let total = 0;
   const walk = (d: string) => {
