@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { chmodSync, chownSync, cpSync, existsSync, lstatSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, lstatSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, posix } from "node:path";
 import { addImageOnTop, adoptUpperAsLayer } from "../container/commit.js";
 import { resolveInRoot } from "../container/copy.js";
@@ -21,8 +21,9 @@ import { checkMultipleSources, cleanSource, destination, hasWildcard, matchSourc
 import { copyInto, ensureDir, isArchive, sourceFiles, type CopyItem } from "./copy-step.js";
 import {
   StageScope, parseDockerfile, parseTriggers, planStages, runScript,
-  type AddInstruction, type CopyInstruction, type Expanded, type Instruction, type RunInstruction, type RunMount, type Stage, type StagePlan,
+  type AddInstruction, type CopyInstruction, type Expanded, type Instruction, type RunInstruction, type Stage, type StagePlan,
 } from "./dockerfile/index.js";
+import { bindMountsDigest, mountSpecs, type MountSources } from "./run-mounts.js";
 import { OutputBuffer, createStepContainer, runStepContainer, stepLayer } from "./step-container.js";
 
 // `skiff build` with the classic builder's semantics and output: each
@@ -275,7 +276,7 @@ export class Builder {
     const cmd = script.useShell ? [...shell, ...script.command] : script.command;
     const createdBy = [...cur.scope.historyPrefix(), ...cmd].join(" ");
     const mounts = ins.runMounts ?? [];
-    const content = mounts.some((m) => m.type === "bind") ? this.bindDigest(mounts) : undefined;
+    const content = await bindMountsDigest(mounts, this.mountSources());
     const probe: CacheProbe = {
       parent: cur.image?.record.id ?? "",
       instruction: `RUN ${createdBy}\n${JSON.stringify({ mounts, files: script.files, config: cur.config })}`,
@@ -284,7 +285,7 @@ export class Builder {
     if (this.cached(cur, probe)) return;
     if (!cur.image || cur.image.record.layers.length === 0)
       throw new SkiffError(`The command '${cmd.join(" ")}' cannot run: the image has no layers (FROM scratch), so there is no ${cmd[0]} to run`);
-    const specs = await this.runMounts(mounts);
+    const specs = await mountSpecs(mounts, this.mountSources());
     for (const f of script.files) {
       const host = join(this.tempDir(), posix.basename(f.path));
       writeFileSync(host, f.data, { mode: f.mode });
@@ -364,51 +365,14 @@ export class Builder {
     return { root, imageId: id };
   }
 
-  private bindDigest(mounts: RunMount[]): string {
-    const parts: string[] = [];
-    for (const m of mounts) {
-      if (m.type !== "bind" || m.from) continue;
-      const rel = cleanSource(m.source ?? "");
-      const host = join(this.ctx.dir, rel);
-      if (!existsSync(host)) continue;
-      const isDir = statSync(host).isDirectory();
-      parts.push(contentDigest(sourceFiles({ hostPath: host, rel, isDir }, this.ctx.excluded)));
-    }
-    return parts.join(",");
-  }
-
-  /** RUN --mount as the container's --mount specs. */
-  private async runMounts(mounts: RunMount[]): Promise<string[]> {
-    const out: string[] = [];
-    for (const m of mounts) {
-      if (m.type === "secret" || m.type === "ssh")
-        throw new SkiffError(`RUN --mount=type=${m.type} is not supported by skiff build`, { hint: "use type=bind, cache or tmpfs" });
-      if (!m.target) throw new SkiffError(`RUN --mount=type=${m.type} needs a target`);
-      const target = m.target.startsWith("/") ? m.target : `/${m.target}`;
-      if (m.type === "tmpfs") out.push(`type=tmpfs,target=${target}${m.size ? `,tmpfs-size=${m.size}` : ""}`);
-      else if (m.type === "cache") {
-        const dir = join(this.deps.storageRoot, "build-cache", "mounts", sha(m.id ?? target));
-        if (!existsSync(dir)) {
-          mkdirSync(dir, { recursive: true, mode: m.mode ?? 0o755 });
-          chmodSync(dir, m.mode ?? 0o755);
-          chownSync(dir, m.uid ?? 0, m.gid ?? 0);
-        }
-        out.push(`type=bind,source=${dir},target=${target}${m.readOnly ? ",readonly" : ""}`);
-      } else if (m.type === "bind") {
-        const { root, imageId } = await this.sourceRoot(m.from);
-        const rel = cleanSource(m.source ?? "");
-        let host = imageId ? resolveInRoot(root, rel) : join(root, rel);
-        if (!existsSync(host)) throw new SkiffError(`RUN --mount: source ${m.source ?? "/"} not found${m.from ? ` in ${m.from}` : " in the build context"}`);
-        if (!m.readOnly) {
-          // Writes to a bind mount are thrown away after the step, as BuildKit does: give it a copy.
-          const copy = join(this.tempDir(), "bind");
-          cpSync(host, copy, { recursive: true, verbatimSymlinks: true });
-          host = copy;
-        }
-        out.push(`type=bind,source=${host},target=${target}${m.readOnly ? ",readonly" : ""}`);
-      }
-    }
-    return out;
+  private mountSources(): MountSources {
+    return {
+      storageRoot: this.deps.storageRoot,
+      contextDir: this.ctx.dir,
+      excluded: this.ctx.excluded,
+      tempDir: () => this.tempDir(),
+      sourceRoot: (from) => this.sourceRoot(from),
+    };
   }
 
   /** uid and gid for --chown, names looked up in the image's /etc/passwd and /etc/group. */
