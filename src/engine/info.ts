@@ -20,7 +20,7 @@ export interface HostInfo {
   network: NetworkFacts;
   cgroups: CgroupFacts;
   storage: { root: string; filesystem: string; runRoot: string; runRootFilesystem: string; configFile: string; configFound: boolean };
-  registries: { default: string; insecure: string[]; mirrors: Record<string, string[]> };
+  registries: { default: string; insecure: string[]; mirrors: Record<string, string[]>; timeoutSeconds: number };
   warnings: { problem: string; fix: string }[];
 }
 
@@ -106,7 +106,13 @@ export async function collectHostInfo(engine: Engine, version: string): Promise<
       configFile: engine.config.file,
       configFound: engine.config.fileFound,
     },
-    registries: { default: engine.config.defaultRegistry, insecure, mirrors },
+    registries: {
+      default: engine.config.defaultRegistry,
+      insecure,
+      mirrors,
+      // What registry requests use (src/registry/session.ts: 30 s unless configured).
+      timeoutSeconds: (Number(process.env.SKIFF_REGISTRY_TIMEOUT_MS) || engine.config.registryTimeoutMs || 30_000) / 1000,
+    },
     warnings,
   };
 }

@@ -44,6 +44,7 @@ export function renderInfo(i: HostInfo): string {
     "Registries:",
     ` Default:         ${i.registries.default}`,
     ` Insecure:        ${i.registries.insecure.join(", ") || "none"}`,
+    ` Timeout:         ${i.registries.timeoutSeconds}s`,
     ...Object.entries(i.registries.mirrors).map(([h, m]) => ` Mirrors ${h}: ${m.join(", ")}`),
     "",
   ];

@@ -237,6 +237,7 @@ describe.skipIf(isRoot)("skiff.conf: mirrors, insecure registries, the short-nam
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(/timeout: no answer from 127\.0\.0\.1:\d+ for 0\.3s/);
       expect(Date.now() - t0).toBeLessThan(15_000);
+      expect(await e.ok(["info"])).toContain(" Timeout:         0.3s\n");
       writeConf(e, "[registries]\ntimeout = soon\n");
       const bad = await e.run(["pull", `${proxy.host}/mirrored/app:1`]);
       expect(bad.code).not.toBe(0);
