@@ -1,5 +1,6 @@
 import { lstatSync, readlinkSync } from "node:fs";
 import { diffTrees, flattenLayers, type EntryType, type TreeEntry } from "../core/index.js";
+import type { LayerChange } from "../layer/pack.js";
 import { TreePaths, displayPath } from "../layer/paths.js";
 import { walkTree } from "../layer/tree-walk.js";
 
@@ -76,4 +77,34 @@ export function rootfsChanges(layerDirs: string[], rootfs: string): Change[] {
   return [...kinds.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([path, kind]) => ({ kind, path: `/${displayPath(path)}` }));
+}
+
+/**
+ * The same comparison as the changes of one layer (commit on the vfs driver,
+ * where no upper dir holds them): added and changed entries with their
+ * parent directories, deletions as whiteouts, in layer-tar order. The
+ * runtime's own mount points are left out while they are the empty
+ * placeholders it made.
+ */
+export function rootfsLayerChanges(layerDirs: string[], rootfs: string): LayerChange[] {
+  const image = flattenLayers(layerDirs.map(treeEntries)).map((f) => f.entry);
+  const paths = new TreePaths(rootfs);
+  const placeholder = (path: string) => {
+    if (!INIT_PATHS.has(path)) return false;
+    const st = lstatSync(paths.fs(path));
+    return st.isDirectory() || (st.isFile() && st.size === 0);
+  };
+  const tree = treeEntries(rootfs);
+  // The entries that changed themselves, then the directories above them (a
+  // layer carries its parents' attributes) — but not above a placeholder.
+  const own = new Set<string>();
+  for (const c of diffTrees(image, tree, { parents: false })) if (!(c.kind === "A" && placeholder(c.path))) own.add(c.path);
+  const above = new Set<string>();
+  for (const p of own) for (let i = p.lastIndexOf("/"); i > 0; i = p.lastIndexOf("/", i - 1)) above.add(p.slice(0, i));
+  const out: LayerChange[] = [];
+  for (const c of diffTrees(image, tree, { parents: true })) {
+    if (!own.has(c.path) && !above.has(c.path)) continue;
+    out.push({ kind: c.kind === "D" ? "whiteout" : "add", path: c.path });
+  }
+  return out;
 }

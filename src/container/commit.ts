@@ -17,6 +17,7 @@ import { walkTree } from "../layer/tree-walk.js";
 import type { BlobStore } from "../store/blobs.js";
 import { digestOf } from "../store/hasher.js";
 import type { LockService } from "../store/locks.js";
+import { rootfsLayerChanges } from "./changes.js";
 import type { ContainerRecord } from "./record.js";
 import type { ContainerService } from "./service.js";
 
@@ -225,10 +226,6 @@ export function committedConfig(image: ContainerConfig, r: ContainerRecord): Con
 export async function commitContainer(deps: CommitDeps & { containers: ContainerService }, input: string, o: CommitOptions): Promise<string> {
   const view = deps.containers.get(input);
   const r = view.record;
-  if (r.Driver !== "overlay")
-    throw new SkiffError("commit needs the overlay storage driver (fuse-overlayfs): a vfs container keeps no separate change set", {
-      hint: "make /dev/fuse usable and install fuse-overlayfs (skiff info), then create the container again",
-    });
   const parent = deps.images.load(r.Image);
   const config = applyChanges(committedConfig(parent.config.config ?? {}, r), o.changes);
   const upper = join(deps.containers.store.dir(r.Id), "upper");
@@ -236,7 +233,13 @@ export async function commitContainer(deps: CommitDeps & { containers: Container
   if (pause) await deps.containers.pause(r.Id);
   let layer: LayerRecord;
   try {
-    layer = await layerFromChanges(deps, upper, await upperChanges(upper), parent.record.layers.at(-1));
+    if (r.Driver === "overlay") layer = await layerFromChanges(deps, upper, await upperChanges(upper), parent.record.layers.at(-1));
+    else {
+      // vfs: no upper dir; the copy is compared with the image's layers (WASM tree diff).
+      const rootfs = await deps.containers.mountedRootfs(r.Id);
+      const layerDirs = r.Layers.map((l) => deps.layers.diffDir(l));
+      layer = await layerFromChanges(deps, rootfs, rootfsLayerChanges(layerDirs, rootfs), parent.record.layers.at(-1));
+    }
   } finally {
     if (pause) await deps.containers.unpause(r.Id).catch(() => {});
   }

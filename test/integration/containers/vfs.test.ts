@@ -100,6 +100,26 @@ describe.skipIf(isRoot)("vfs storage driver", () => {
     await env.ok(["rm", "exp"]);
   });
 
+  test("commit makes one layer of a vfs container's changes: additions, edits, deletions", async () => {
+    await env.ok(vfs(["run", "--name", "tocommit", "layered", "sh", "-c", "mkdir /made && echo new > /made/f && echo edited > /data/keep && rm /data/spare && rm -r /opq"]));
+    const id = (await env.ok(["commit", "tocommit", "committed:vfs"])).trim();
+    expect(id).toMatch(/^sha256:[0-9a-f]{64}$/);
+    const layers = JSON.parse(await env.ok(["image", "inspect", "-f", "{{json .RootFS.Layers}}", "committed:vfs"])) as string[];
+    expect(layers).toHaveLength(4);
+    // The new layer's tar: the changes and nothing of the runtime's placeholders.
+    await env.ok(["save", "-o", join(env.base, "committed.tar"), "committed:vfs"]);
+    const outer = spawnSync("tar", ["-xOf", join(env.base, "committed.tar"), "manifest.json"], { encoding: "utf8" }).stdout;
+    const top = (JSON.parse(outer) as { Layers: string[] }[])[0]!.Layers.at(-1)!;
+    const inner = spawnSync("sh", ["-c", `tar -xOf '${join(env.base, "committed.tar")}' '${top}' | tar -tf -`], { encoding: "utf8" }).stdout.split("\n").filter(Boolean);
+    expect(inner.sort()).toEqual(["data/", "data/.wh.spare", "data/keep", "made/", "made/f", ".wh.opq"].sort());
+    // Both drivers run it the same way.
+    const check = "cat /made/f /data/keep; ls -A /data; test -e /opq || echo no-opq";
+    const expected = "new\nedited\nkeep\nno-opq\n";
+    expect(await env.ok(vfs(["run", "--rm", "committed:vfs", "sh", "-c", check]))).toBe(expected);
+    expect(await env.ok(["run", "--rm", "committed:vfs", "sh", "-c", check])).toBe(expected);
+    await env.ok(["rm", "tocommit"]);
+  });
+
   test("an unusable fuse device falls back to vfs with one warning line", async () => {
     const noFuse = { SKIFF_FUSE_DEVICE: join(env.base, "no-such-fuse") };
     expect(await env.ok(["info"], { env: noFuse })).toMatch(/^ Storage Driver: +vfs$/m);
