@@ -6,6 +6,7 @@ import { registerImageCommands } from "./commands/images.js";
 import { registerContainerCommands } from "./commands/containers.js";
 import { registerRegistryCommands } from "./commands/registry.js";
 import { registerVolumeCommands } from "./commands/volumes.js";
+import { registerNetworkCommands } from "./commands/networks.js";
 import { registerBuildCommands } from "./commands/build.js";
 
 // The CLI is one of the engine's two faces (the Docker API is the other): it
@@ -40,6 +41,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerContainerCommands(program, ctx);
   registerRegistryCommands(program, ctx);
   registerVolumeCommands(program, ctx);
+  registerNetworkCommands(program, ctx);
   registerBuildCommands(program, ctx);
   return program;
 }
