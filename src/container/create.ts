@@ -44,6 +44,8 @@ export interface CreateRequest {
   publishAll?: boolean;
   expose: string[];
   dns: string[];
+  dnsSearch?: string[];
+  dnsOption?: string[];
   addHost: string[];
   macAddress?: string;
   capAdd: string[];
@@ -316,6 +318,8 @@ export function buildRecord(req: CreateRequest, image: LocalImage, id: string, n
       PortBindings: publish.bindings,
       PublishAllPorts: Boolean(req.publishAll),
       Dns: req.dns,
+      DnsSearch: req.dnsSearch ?? [],
+      DnsOptions: req.dnsOption ?? [],
       ExtraHosts: req.addHost,
       Memory: req.memory ? parseBytes(req.memory) : 0,
       NanoCpus: req.cpus ? Math.round(Number(req.cpus) * 1e9) : 0,

@@ -53,6 +53,8 @@ export function containerInspect(engine: Engine, v: ContainerView): Record<strin
       CapAdd: r.HostConfig.CapAdd,
       CapDrop: r.HostConfig.CapDrop,
       Dns: r.HostConfig.Dns,
+      DnsOptions: r.HostConfig.DnsOptions ?? [],
+      DnsSearch: r.HostConfig.DnsSearch ?? [],
       ExtraHosts: r.HostConfig.ExtraHosts,
       Privileged: r.HostConfig.Privileged,
       PublishAllPorts: r.HostConfig.PublishAllPorts,

@@ -69,6 +69,9 @@ export interface ContainerRecord {
     PortBindings: Record<string, PortBinding[]>;
     PublishAllPorts: boolean;
     Dns: string[];
+    /** Absent in records written before these options existed. */
+    DnsSearch?: string[];
+    DnsOptions?: string[];
     ExtraHosts: string[];
     Memory: number;
     NanoCpus: number;

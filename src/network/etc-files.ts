@@ -34,7 +34,18 @@ export function extraHostLines(extra: string[], gateway?: string): string {
 
 export function writeEtcFiles(
   userdata: string,
-  o: { hostname: string; domainname?: string; hostNetwork: boolean; extraHosts: string[]; dns: string[]; ownAddress?: string; nameservers?: string[]; gateway?: string },
+  o: {
+    hostname: string;
+    domainname?: string;
+    hostNetwork: boolean;
+    extraHosts: string[];
+    dns: string[];
+    dnsSearch?: string[];
+    dnsOptions?: string[];
+    ownAddress?: string;
+    nameservers?: string[];
+    gateway?: string;
+  },
 ): EtcFiles {
   const name = o.hostname || osHostname();
   const files = { hosts: join(userdata, "hosts"), hostname: join(userdata, "hostname"), resolvConf: join(userdata, "resolv.conf") };
@@ -48,14 +59,28 @@ export function writeEtcFiles(
   hosts += extraHostLines(o.extraHosts, o.gateway);
   writeFileSync(files.hosts, hosts);
   writeFileSync(files.hostname, `${name}\n`);
-  let resolv: string;
-  if (o.dns.length) resolv = o.dns.map((d) => `nameserver ${d}\n`).join("");
-  else {
-    const host = readOr("/etc/resolv.conf", "");
-    // Loopback resolvers of the host are unreachable from a separate network namespace (Docker's rule).
-    const lines = host.split("\n").filter((l) => o.hostNetwork || !/^\s*nameserver\s+(127\.|::1)/.test(l));
-    resolv = (o.nameservers ?? []).map((n) => `nameserver ${n}\n`).join("") + lines.filter(Boolean).join("\n") + "\n";
-  }
-  writeFileSync(files.resolvConf, resolv);
+  writeFileSync(files.resolvConf, resolvConf(readOr("/etc/resolv.conf", ""), o));
   return files;
+}
+
+/**
+ * The container's resolv.conf from the host's (Docker's rules): --dns
+ * replaces the nameservers, --dns-search the search domains ("." for none),
+ * --dns-option the options; what is not given comes from the host. Loopback
+ * resolvers of the host are unreachable from a separate network namespace.
+ */
+export function resolvConf(
+  host: string,
+  o: { hostNetwork: boolean; dns: string[]; dnsSearch?: string[]; dnsOptions?: string[]; nameservers?: string[] },
+): string {
+  const lines = host.split("\n").map((l) => l.trim());
+  const field = (key: string) => lines.filter((l) => new RegExp(`^${key}\\s`).test(l)).map((l) => l.slice(key.length).trim());
+  const hostServers = field("nameserver").filter((n) => o.hostNetwork || !/^(127\.|::1$)/.test(n));
+  const servers = o.dns.length ? o.dns : [...(o.nameservers ?? []), ...hostServers];
+  const search = o.dnsSearch?.length ? o.dnsSearch.filter((d) => d !== ".") : field("search").flatMap((s) => s.split(/\s+/)).concat(field("domain"));
+  const options = o.dnsOptions?.length ? o.dnsOptions : field("options").flatMap((s) => s.split(/\s+/));
+  let out = servers.map((n) => `nameserver ${n}\n`).join("");
+  if (search.length) out += `search ${search.join(" ")}\n`;
+  if (options.length) out += `options ${options.join(" ")}\n`;
+  return out;
 }

@@ -56,7 +56,7 @@ export class NetworkService {
     const mode = parseNetworkMode(r.HostConfig.NetworkMode, this.ctx.defaultNetwork);
     const conflict = conflictingOptions(mode, {
       publish: Object.keys(r.HostConfig.PortBindings).length > 0 || r.HostConfig.PublishAllPorts,
-      dns: r.HostConfig.Dns.length > 0,
+      dns: r.HostConfig.Dns.length > 0 || (r.HostConfig.DnsSearch?.length ?? 0) > 0 || (r.HostConfig.DnsOptions?.length ?? 0) > 0,
       extraHosts: r.HostConfig.ExtraHosts.length > 0,
       mac: Boolean(r.NetworkSettings?.MacAddress),
     });
@@ -70,7 +70,7 @@ export class NetworkService {
     const r = record;
     const mode = this.check(r);
     const etcFor = (o: { hostNetwork: boolean; ownAddress?: string; nameservers?: string[]; gateway?: string }) =>
-      writeEtcFiles(userdata, { hostname: r.Config.Hostname, domainname: r.Config.Domainname, extraHosts: r.HostConfig.ExtraHosts, dns: r.HostConfig.Dns, ...o });
+      writeEtcFiles(userdata, { hostname: r.Config.Hostname, domainname: r.Config.Domainname, extraHosts: r.HostConfig.ExtraHosts, dns: r.HostConfig.Dns, dnsSearch: r.HostConfig.DnsSearch ?? [], dnsOptions: r.HostConfig.DnsOptions ?? [], ...o });
     const state: NetworkState = { kind: mode.kind, ports: [], address: "", gateway: "", prefixLen: 0, mac: "" };
     const save = () => writeFileSync(join(userdata, STATE), JSON.stringify(state));
 

@@ -52,6 +52,8 @@ function request(image: string, command: string[], o: Opts): CreateRequest {
     publishAll: o.publishAll as boolean | undefined,
     expose: o.expose as string[],
     dns: o.dns as string[],
+    dnsSearch: o.dnsSearch as string[],
+    dnsOption: [...(o.dnsOption as string[]), ...((o.dnsOpt as string[] | undefined) ?? [])],
     addHost: o.addHost as string[],
     macAddress: o.macAddress as string | undefined,
     capAdd: o.capAdd as string[],

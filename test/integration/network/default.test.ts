@@ -26,6 +26,13 @@ describe.skipIf(isRoot)("container networks", () => {
     expect(ns!.trim()).not.toBe((await import("node:fs")).readlinkSync("/proc/self/ns/net"));
   });
 
+  test("--dns, --dns-search and --dns-option shape resolv.conf; inspect shows them", async () => {
+    const out = await env.ok(["run", "--name", "dnsopts", "--network", "none", "--dns", "192.0.2.53", "--dns-search", "corp.example", "--dns-option", "ndots:3", "busybox", "cat", "/etc/resolv.conf"]);
+    expect(out).toBe("nameserver 192.0.2.53\nsearch corp.example\noptions ndots:3\n");
+    expect(await env.ok(["inspect", "-f", "{{json .HostConfig.DnsSearch}} {{json .HostConfig.DnsOptions}}", "dnsopts"])).toBe('["corp.example"] ["ndots:3"]\n');
+    await env.ok(["rm", "dnsopts"]);
+  });
+
   test("--network none: only lo, and it is up", async () => {
     const out = await env.ok(["run", "--rm", "--network", "none", "busybox", "sh", "-c", "tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '; echo ---; ip -4 addr show lo"]);
     const [ifaces, lo] = out.split("---\n");
