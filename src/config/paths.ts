@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 
@@ -16,8 +17,29 @@ export interface Paths {
   runRootIsFallback: boolean;
 }
 
+/**
+ * The user's uid on the host, also from inside skiff's user namespace (where
+ * getuid() is 0): the runtime directory fallback and the locks in it must be
+ * the same for a command and for its copy running in the namespace, and must
+ * not be /tmp/skiff-run-0 for every user of a shared host.
+ */
 export function uid(): number {
-  return process.getuid ? process.getuid() : 0;
+  const id = process.getuid ? process.getuid() : 0;
+  try {
+    return hostId(readFileSync("/proc/self/uid_map", "utf8"), id);
+  } catch {
+    return id;
+  }
+}
+
+/** The outside id of `id` by a /proc/PID/uid_map text ("inside outside count" lines). */
+export function hostId(map: string, id: number): number {
+  for (const line of map.split("\n")) {
+    const [inside, outside, count] = line.trim().split(/\s+/).map(Number);
+    if (inside === undefined || outside === undefined || count === undefined || Number.isNaN(count)) continue;
+    if (id >= inside && id - inside < count) return outside + (id - inside);
+  }
+  return id;
 }
 
 export function home(env: NodeJS.ProcessEnv = process.env): string {

@@ -76,6 +76,22 @@ describe.skipIf(isRoot)("skiff unshare", () => {
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).storage.runRoot).toBe(`/tmp/skiff-run-${me.uid}`);
   });
+
+  test("inside the namespace (uid 0 there) skiff still uses /tmp/skiff-run-$UID, not /tmp/skiff-run-0", async () => {
+    const env = fresh({ XDG_RUNTIME_DIR: "" });
+    try {
+      const r = await env.run(["unshare", process.execPath, skiffBin, "info", "--format", "{{json .storage.runRoot}}"]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toBe(`"/tmp/skiff-run-${me.uid}"\n`);
+    } finally {
+      // This test's pause process lives in the shared fallback directory: end it.
+      try {
+        process.kill(Number(readFileSync(`/tmp/skiff-run-${me.uid}/pause.pid`, "utf8").split(" ")[0]), "SIGKILL");
+      } catch {
+        /* none */
+      }
+    }
+  });
 });
 
 describe.skipIf(isRoot)("rootless set-up problems give one clear line and exit 125", () => {
