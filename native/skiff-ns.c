@@ -171,8 +171,12 @@ __attribute__((noreturn)) static void pause_forever(int ready_w, int go_r) {
 }
 
 static pid_t create_pause(const char *uidmap, const char *gidmap, const char *newuidmap, const char *newgidmap) {
-  int ready[2], go[2];
-  if (pipe2(ready, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0) fail(125, "unshare", "pipe: %s", strerror(errno));
+  /* ready: the middle process sends the pause process's pid; unshared: the
+   * pause process sends its unshare result. Two pipes, because both are
+   * 4-byte writes racing each other: on one pipe the result could arrive
+   * first and be read as the pid. */
+  int ready[2], unshared[2], go[2];
+  if (pipe2(ready, O_CLOEXEC) < 0 || pipe2(unshared, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0) fail(125, "unshare", "pipe: %s", strerror(errno));
   pid_t mid = fork();
   if (mid < 0) fail(125, "unshare", "fork: %s", strerror(errno));
   if (mid == 0) {
@@ -186,13 +190,16 @@ static pid_t create_pause(const char *uidmap, const char *gidmap, const char *ne
     }
     if (p == 0) {
       close(ready[0]);
+      close(ready[1]);
+      close(unshared[0]);
       close(go[1]);
-      pause_forever(ready[1], go[0]);
+      pause_forever(unshared[1], go[0]);
     }
     write_all(ready[1], &p, sizeof p);
     _exit(0);
   }
   close(ready[1]);
+  close(unshared[1]);
   close(go[0]);
   int st = 0;
   while (waitpid(mid, &st, 0) < 0 && errno == EINTR) {
@@ -207,10 +214,11 @@ static pid_t create_pause(const char *uidmap, const char *gidmap, const char *ne
     if (WIFSIGNALED(st)) fail(125, "unshare", "fork: the pause process's parent was killed by signal %d", WTERMSIG(st));
     fail(125, "unshare", "fork: the pause process did not start");
   }
-  while ((n = read(ready[0], &err, sizeof err)) < 0 && errno == EINTR) {
+  close(ready[0]);
+  while ((n = read(unshared[0], &err, sizeof err)) < 0 && errno == EINTR) {
   }
   if (n != sizeof err) fail(125, "unshare", "the pause process died before unsharing");
-  close(ready[0]);
+  close(unshared[0]);
   if (err != 0) fail(125, "unshare", "unshare(CLONE_NEWUSER|CLONE_NEWNS): %s", strerror(err));
 
   if (newuidmap)

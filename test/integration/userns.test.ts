@@ -1,10 +1,11 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { userInfo } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
 import { SkiffEnv, isRoot, skiffBin } from "../helpers/cli.js";
 import { parseSubid } from "../../src/userns/subid.js";
+import { nativeProgram } from "../../src/config/install.js";
 
 // The rootless namespace, as an ordinary user: real newuidmap, real
 // /etc/subuid, a real pause process.
@@ -54,6 +55,39 @@ describe.skipIf(isRoot)("skiff unshare", () => {
     expect(env.pausePid()).not.toBe(pid);
     expect(again).toMatch(/^user:\[\d+\]\n$/);
   });
+
+  test("creating the pause process never mistakes its report for its pid (400 creations, 8 at once)", async () => {
+    // The pause process reports its unshare result while its parent reports
+    // its pid; on one pipe the result could come first (about 1 in 100 under load).
+    const dir = fresh().base;
+    const start = parseSubid(readFileSync("/etc/subuid", "utf8"), me.username, me.uid)[0]!.start;
+    const gstart = parseSubid(readFileSync("/etc/subgid", "utf8"), me.username, me.uid)[0]!.start;
+    const once = (i: number) =>
+      new Promise<string>((resolve) => {
+        const pidfile = join(dir, `p${i}`);
+        const child = spawn(nativeProgram("skiff-ns"), [
+          "--pidfile", pidfile,
+          "--uidmap", `0 ${me.uid} 1 1 ${start} 65536`,
+          "--gidmap", `0 ${me.gid} 1 1 ${gstart} 65536`,
+          "--newuidmap", "/usr/bin/newuidmap",
+          "--newgidmap", "/usr/bin/newgidmap",
+          "--", "true",
+        ], { stdio: ["ignore", "ignore", "pipe"] });
+        let err = "";
+        child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+        child.on("close", (code) => {
+          try {
+            process.kill(Number(readFileSync(pidfile, "utf8").split(" ")[0]), "SIGKILL");
+          } catch {
+            /* no pause process */
+          }
+          resolve(code === 0 ? "ok" : `exit ${code}: ${err.trim()}`);
+        });
+      });
+    const results: string[] = [];
+    for (let i = 0; i < 400; i += 8) results.push(...(await Promise.all(Array.from({ length: 8 }, (_, k) => once(i + k)))));
+    expect(results.filter((r) => r !== "ok")).toEqual([]);
+  }, 120_000);
 
   test("exit status of the command is passed through, 127 for a missing command", async () => {
     const env = fresh();
