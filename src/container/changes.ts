@@ -25,7 +25,8 @@ export interface Change {
 /** What the runtime creates as mount points; Docker keeps them in a hidden layer. */
 const INIT_PATHS = new Set(["dev", "proc", "sys", "etc/hosts", "etc/hostname", "etc/resolv.conf", ".dockerenv", ".containerenv", "run/.containerenv"]);
 
-function typeOf(st: ReturnType<typeof lstatSync>): EntryType {
+/** The entry type of an lstat result (also for commit's upper-dir walk). */
+export function typeOf(st: ReturnType<typeof lstatSync>): EntryType {
   if (st!.isFile()) return "file";
   if (st!.isDirectory()) return "dir";
   if (st!.isSymbolicLink()) return "symlink";

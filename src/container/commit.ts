@@ -17,7 +17,7 @@ import { walkTree } from "../layer/tree-walk.js";
 import type { BlobStore } from "../store/blobs.js";
 import { digestOf } from "../store/hasher.js";
 import type { LockService } from "../store/locks.js";
-import { rootfsLayerChanges } from "./changes.js";
+import { rootfsLayerChanges, typeOf } from "./changes.js";
 import type { ContainerRecord } from "./record.js";
 import type { ContainerService } from "./service.js";
 
@@ -45,16 +45,6 @@ const MOUNT_POINTS = new Set(["dev", "proc", "sys", "etc/hosts", "etc/hostname",
 const MOUNT_PARENTS = new Set(["etc", "run"]);
 const OPAQUE_XATTRS = ["trusted.overlay.opaque", "user.overlay.opaque", "user.fuseoverlayfs.opaque"];
 
-function entryType(st: ReturnType<typeof lstatSync>): UpperEntry["type"] {
-  if (st!.isFile()) return "file";
-  if (st!.isDirectory()) return "dir";
-  if (st!.isSymbolicLink()) return "symlink";
-  if (st!.isFIFO()) return "fifo";
-  if (st!.isSocket()) return "socket";
-  if (st!.isCharacterDevice()) return "char";
-  return "block";
-}
-
 function isEmptyPlaceholder(paths: TreePaths, path: string): boolean {
   try {
     const st = lstatSync(paths.fs(path));
@@ -75,7 +65,7 @@ export async function upperChanges(upper: string): Promise<LayerChange[]> {
   const opaqueChecks: Promise<void>[] = [];
   for (const path of walkTree(upper)) {
     const st = lstatSync(paths.fs(path));
-    const type = entryType(st);
+    const type = typeOf(st);
     const entry: { -readonly [K in keyof UpperEntry]: UpperEntry[K] } = { path, type };
     if (type === "char" || type === "block") {
       entry.rdevMajor = Number((BigInt(st.rdev) >> 8n) & 0xfffn);
