@@ -1,6 +1,7 @@
+import type { CliContext } from "./context.js";
 import { InvalidArgumentError } from "../errors.js";
 
-// Option parsers shared by commands (commander's argParser callbacks).
+// Option parsers and action wiring shared by commands.
 
 /** Repeatable flag: -e A -e B → ["A", "B"]. */
 export function collect(value: string, previous: string[] = []): string[] {
@@ -24,4 +25,19 @@ export function parseFilters(filters: string[], allowed: string[]): Map<string, 
 export function globMatch(pattern: string, s: string): boolean {
   const re = pattern.replace(/[.+^${}()|\\]/g, "\\$&").replace(/\*/g, "[^/]*").replace(/\?/g, "[^/]");
   return new RegExp(`^${re}$`).test(s);
+}
+
+type ActionModule = Record<string, (ctx: CliContext, ...a: unknown[]) => Promise<void>>;
+
+/**
+ * Commander actions backed by a module loaded on first use (start-up parses
+ * flags only): `act("fooCommand")` calls the module's fooCommand(ctx,
+ * ...arguments, options), leaving out commander's Command object.
+ */
+export function lazyActions(ctx: CliContext, load: () => Promise<unknown>): (fn: string) => (...args: unknown[]) => Promise<void> {
+  return (fn) =>
+    async (...args) => {
+      const mod = (await load()) as ActionModule;
+      await mod[fn]!(ctx, ...args.slice(0, -1));
+    };
 }

@@ -1,6 +1,6 @@
 import { Option, type Command } from "commander";
 import type { CliContext } from "../context.js";
-import { collect } from "../options.js";
+import { collect, lazyActions } from "../options.js";
 
 // Container commands, with Docker's flags. Parsing only: the actions live in
 // ../actions/containers.ts and the work in the engine's container service.
@@ -68,10 +68,7 @@ export function registerContainerCommands(program: Command, ctx: CliContext): vo
     if (alias) sub.alias(alias);
     build(sub);
   };
-  const act = (fn: string) => async (...args: unknown[]) => {
-    const mod = await import("../actions/containers.js");
-    await (mod as unknown as Record<string, (ctx: CliContext, ...a: unknown[]) => Promise<void>>)[fn]!(ctx, ...args.slice(0, -1));
-  };
+  const act = lazyActions(ctx, () => import("../actions/containers.js"));
 
   both("create", "Create a new container", (c) => createFlags(c).action(act("createCommand")));
   both("run", "Create and run a new container from an image", (c) =>

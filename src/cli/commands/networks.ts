@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import type { CliContext } from "../context.js";
-import { collect } from "../options.js";
+import { collect, lazyActions } from "../options.js";
 
 // network ls/inspect/create/rm/prune/connect/disconnect — Docker's names and
 // flags. Rootless skiff has the three networks a container can be put on
@@ -9,10 +9,7 @@ import { collect } from "../options.js";
 
 export function registerNetworkCommands(program: Command, ctx: CliContext): void {
   const network = program.command("network").description("Manage networks");
-  const act = (fn: string) => async (...args: unknown[]) => {
-    const mod = await import("../actions/networks.js");
-    await (mod as unknown as Record<string, (ctx: CliContext, ...a: unknown[]) => Promise<void>>)[fn]!(ctx, ...args.slice(0, -1));
-  };
+  const act = lazyActions(ctx, () => import("../actions/networks.js"));
 
   network
     .command("ls")

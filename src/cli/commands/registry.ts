@@ -1,13 +1,11 @@
 import type { Command } from "commander";
 import type { CliContext } from "../context.js";
+import { lazyActions } from "../options.js";
 
 // pull, push, login, logout, search.
 
 export function registerRegistryCommands(program: Command, ctx: CliContext): void {
-  const act = (fn: string) => async (...args: unknown[]) => {
-    const mod = (await import("../actions/registry.js")) as unknown as Record<string, (ctx: CliContext, ...a: unknown[]) => Promise<void>>;
-    await mod[fn]!(ctx, ...args.slice(0, -1));
-  };
+  const act = lazyActions(ctx, () => import("../actions/registry.js"));
   const image = program.commands.find((c) => c.name() === "image");
   for (const parent of [program, image].filter(Boolean) as Command[]) {
     parent

@@ -1,16 +1,13 @@
 import type { Command } from "commander";
 import type { CliContext } from "../context.js";
-import { collect } from "../options.js";
+import { collect, lazyActions } from "../options.js";
 
 // volume create/ls/inspect/rm/prune — Docker's names, flags and output.
 // Parsing only: ../actions/volumes.ts prints, the engine's VolumeService works.
 
 export function registerVolumeCommands(program: Command, ctx: CliContext): void {
   const volume = program.command("volume").description("Manage volumes");
-  const act = (fn: string) => async (...args: unknown[]) => {
-    const mod = await import("../actions/volumes.js");
-    await (mod as unknown as Record<string, (ctx: CliContext, ...a: unknown[]) => Promise<void>>)[fn]!(ctx, ...args.slice(0, -1));
-  };
+  const act = lazyActions(ctx, () => import("../actions/volumes.js"));
 
   volume
     .command("create")
