@@ -194,7 +194,7 @@ export class Engine {
     let size = 0;
     let reclaimable = 0;
     for (const c of all) {
-      const n = dirSize(join(this.containers.store.dir(c.record.Id), "upper"));
+      const n = treeSize(join(this.containers.store.dir(c.record.Id), "upper"));
       size += n;
       if (!c.state.Running) reclaimable += n;
     }
@@ -220,7 +220,7 @@ export class Engine {
     let reclaimed = 0;
     for (const c of this.containers.list()) {
       if (c.state.Running || c.state.Restarting || c.state.MonitorPid) continue;
-      const size = dirSize(join(this.containers.store.dir(c.record.Id), "upper"));
+      const size = treeSize(join(this.containers.store.dir(c.record.Id), "upper"));
       try {
         await this.containers.remove(c.record.Id, {});
         removed.push(c.record.Id);
@@ -356,9 +356,6 @@ export class Engine {
     return process.env.SKIFF_IN_NS === "1";
   }
 }
-
-/** Bytes in a directory tree (what we can see of it from here). */
-export const dirSize = treeSize;
 
 function familiarOrInput(name: string): string {
   try {

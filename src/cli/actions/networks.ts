@@ -31,7 +31,7 @@ const idOf = (name: string) => createHash("sha256").update(`skiff network ${name
 
 function find(input: string): Network {
   const name = ALIASES[input] ?? input;
-  const hits = NETWORKS.filter((n) => n.Name === name || (input.length >= 1 && /^[0-9a-f]+$/.test(input) && idOf(n.Name).startsWith(input)));
+  const hits = NETWORKS.filter((n) => n.Name === name || (/^[0-9a-f]+$/.test(input) && idOf(n.Name).startsWith(input)));
   if (hits.length !== 1) throw new NotFoundError(`network ${input} not found`);
   return hits[0]!;
 }

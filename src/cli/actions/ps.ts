@@ -1,5 +1,5 @@
 import type { Engine } from "../../engine/engine.js";
-import { dirSize } from "../../engine/engine.js";
+import { treeSize } from "../../store/tree-size.js";
 import { InvalidArgumentError } from "../../errors.js";
 import { parseReference } from "../../image/reference.js";
 import type { ContainerView } from "../../container/service.js";
@@ -121,7 +121,7 @@ export async function psCommand(ctx: CliContext, o: Record<string, unknown>): Pr
   const rows = list.map((v) => {
     const r = v.record;
     const created = new Date(r.Created);
-    const upper = o.size ? dirSize(join(engine.containers.store.dir(r.Id), "upper")) : 0;
+    const upper = o.size ? treeSize(join(engine.containers.store.dir(r.Id), "upper")) : 0;
     return {
       ID: trunc ? r.Id.slice(0, 12) : r.Id,
       Image: imageColumn(engine, v),
