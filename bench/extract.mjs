@@ -28,6 +28,7 @@ import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { prng } from "./lib/measure.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, "..");
@@ -152,16 +153,6 @@ async function main() {
   fs.close();
   writeFileSync(join(work, "results.json"), JSON.stringify(rows, null, 2));
   console.log(`(details: ${join(work, "results.json")})`);
-}
-
-/** A deterministic pseudo-random sequence (mulberry32), so every run builds the same layers. */
-function prng(seed) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 async function makeGenerated(work) {

@@ -72,3 +72,13 @@ export function seeded(seed) {
   for (let i = 0; i < 16; i++) next();
   return next;
 }
+
+/** A deterministic pseudo-random sequence (mulberry32), so every run builds the same data. */
+export function prng(seed) {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

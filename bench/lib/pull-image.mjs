@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { Transform } from "node:stream";
 import { createGzip } from "node:zlib";
+import { prng } from "./measure.mjs";
 
 const MB = 1024 * 1024;
 const MTIME = new Date(1_600_000_000_000);
@@ -32,15 +33,6 @@ function lowEntropy(size) {
   const b = randomBytes(size);
   for (let i = 0; i < b.length; i++) b[i] &= 0x0f;
   return b;
-}
-
-function prng(seed) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** The five layers, as lists of [path, size, make(size)]. */
