@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { asSkiffError, EXIT_ENGINE } from "../errors.js";
+import { VERSION } from "../version.js";
 import { CliContext, ExitCode } from "./context.js";
 import { registerSystemCommands, registerSystemGroup } from "./commands/system.js";
 import { registerImageCommands } from "./commands/images.js";
@@ -13,8 +14,6 @@ import { registerBuildCommands } from "./commands/build.js";
 // parses, hands the request to an engine service, and prints the result. It
 // holds no business logic. Command modules register their flags eagerly
 // (cheap) and import their implementation only when run.
-
-export const VERSION = "0.1.0";
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command("skiff")

@@ -111,7 +111,12 @@ export class Engine {
   get containers(): ContainerService {
     return this.once("containers", () => {
       const store = new ContainerStore(this.layout, this.runRoot);
-      const hooks: ContainerHooks = containerHooks(this);
+      const hooks: ContainerHooks = containerHooks({
+        volumes: () => this.volumes,
+        network: () => this.network,
+        containerDir: (id) => store.dir(id),
+        diffDir: (chainId) => this.layers.diffDir(chainId),
+      });
       return new ContainerService(store, this.images, this.layers, this.locks, this.userns, this.nsExec, () => (this.inNamespace ? "self" : this.userns.livePid()), hooks);
     });
   }

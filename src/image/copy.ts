@@ -1,15 +1,12 @@
 import { InvalidArgumentError } from "../errors.js";
 import type { Descriptor } from "./types.js";
 import type { CommitResult, ImageDestination, Progress, SourceImage } from "./transport.js";
+import { shortId } from "../digest.js";
 
 // copyImage: the one pipeline behind pull, push, save, load and import.
 // Layers that the destination already has are skipped; the others are copied
 // `destination.concurrency` at a time; config and manifest go last, so a
 // destination never names an image whose layers are not all there.
-
-export function shortDigest(d: string): string {
-  return d.replace(/^sha256:/, "").slice(0, 12);
-}
 
 export async function copyImage(src: SourceImage, dst: ImageDestination, progress: Progress = () => {}): Promise<CommitResult> {
   const layers = src.manifest.layers;
@@ -22,7 +19,7 @@ export async function copyImage(src: SourceImage, dst: ImageDestination, progres
   await dst.begin(src);
   try {
     const out: Descriptor[] = new Array(layers.length);
-    const ids = layers.map((l, i) => shortDigest(l.digest || diffIds[i]!));
+    const ids = layers.map((l, i) => shortId(l.digest || diffIds[i]!));
     const todo: number[] = [];
     for (let i = 0; i < layers.length; i++) {
       const have = await dst.hasLayer(i, layers[i]!, diffIds[i]!);

@@ -5,6 +5,7 @@ import type { LockService } from "../store/locks.js";
 import { parseReference, type Reference } from "./reference.js";
 import { ImageStore, type ImageRecord, type NameIndex } from "./store.js";
 import { parseImageConfig, parseManifest, type ImageConfig, type Manifest } from "./types.js";
+import { shortId } from "../digest.js";
 
 // The local image store's operations: lookup by name or id, tag, remove
 // (Docker's rules), prune. Commands and the API call these; the copy
@@ -31,10 +32,6 @@ export interface RemoveReport {
   deleted: string[];
   /** Bytes of layer content freed. */
   reclaimed: number;
-}
-
-export function shortId(id: string): string {
-  return id.replace(/^sha256:/, "").slice(0, 12);
 }
 
 export class ImageService {

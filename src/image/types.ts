@@ -1,4 +1,5 @@
 import { InvalidArgumentError, SkiffError } from "../errors.js";
+import { isDigest } from "../digest.js";
 
 // The small vocabulary every transport reads and writes (STYLE.md,
 // go-containerregistry): descriptors, manifests, indexes and image configs,
@@ -111,11 +112,7 @@ export interface ImageConfig {
   [key: string]: unknown;
 }
 
-const DIGEST_RE = /^sha256:[a-f0-9]{64}$/;
 
-export function isDigest(s: unknown): s is string {
-  return typeof s === "string" && DIGEST_RE.test(s);
-}
 
 function parseJson(raw: Buffer | string, what: string): Record<string, unknown> {
   if (raw.length > MAX_MANIFEST_BYTES)

@@ -18,7 +18,8 @@ import { asSkiffError } from "../errors.js";
 import { LayerFormatError, UnsafeLayerEntryError } from "./errors.js";
 import { ExtractTarget, type TargetOptions } from "./extract-target.js";
 import { fsAttr, type FsAttr } from "./fsattr.js";
-import { WHITEOUT_PREFIX, baseName, displayPath, isAscii, normalizeEntryName, parentOf } from "./paths.js";
+import { WHITEOUT_PREFIX, baseName, displayPath, isAscii, parentOf } from "./paths.js";
+import { normalizeEntryName } from "./entry-name.js";
 import { readTar, type TarEntry, type TarSink } from "./tar-reader.js";
 
 // Extraction of one layer tar into a fresh directory (layers/<chain-id>/diff),

@@ -1,4 +1,3 @@
-import { UnsafeLayerEntryError } from "./errors.js";
 
 // Paths inside a layer.
 //
@@ -48,37 +47,6 @@ export function displayPath(p: string): string {
   const text = isAscii(p) ? p : Buffer.from(p, "latin1").toString("utf8");
   return /[\x00-\x1f\x7f"\\]/.test(text) || text === "" ? JSON.stringify(text) : text;
 }
-
-/**
- * Normalise a tar entry name. Returns "" for the layer's root ("./", "/", ".").
- * Refuses NUL bytes, absolute names and names whose ".." climbs above the
- * root; a ".." that stays inside is resolved lexically, as Docker's
- * filepath.Clean does — safe because extraction never resolves a path
- * through the filesystem's symlinks.
- */
-export function normalizeEntryName(raw: string, what = "name", entry = raw): string {
-  // Fast path for the usual "dir/file" or "./dir/file": nothing to resolve.
-  const s = raw.startsWith("./") ? raw.slice(2) : raw;
-  if (s !== "" && !s.includes("\0") && s.charCodeAt(0) !== 47 && !SPECIAL.test(s)) return s.endsWith("/") ? s.slice(0, -1) : s;
-
-  if (raw.includes("\0")) throw new UnsafeLayerEntryError(entry, `its ${what} contains a NUL byte`);
-  if (raw === "") throw new UnsafeLayerEntryError(entry, `its ${what} is empty`);
-  const absolute = raw.charCodeAt(0) === 47; /* '/' */
-  const out: string[] = [];
-  for (const part of raw.split("/")) {
-    if (part === "" || part === ".") continue;
-    if (part === "..") {
-      if (out.length === 0) throw new UnsafeLayerEntryError(entry, `its ${what} climbs out of the layer with ".."`);
-      out.pop();
-    } else out.push(part);
-  }
-  const clean = out.join("/");
-  if (absolute && clean !== "") throw new UnsafeLayerEntryError(entry, `its ${what} is an absolute path`);
-  return clean;
-}
-
-/** A "." or ".." component, or an empty one. */
-const SPECIAL = /(?:^|\/)\.\.?(?:\/|$)|\/\//;
 
 /** The parent of a normalised path ("" for a top-level name). */
 export function parentOf(p: string): string {

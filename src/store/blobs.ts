@@ -4,10 +4,10 @@ import { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { Readable } from "node:stream";
 import { DigestMismatchError, NotFoundError } from "../errors.js";
-import { isDigest } from "../image/types.js";
 import { writeFileAtomic } from "./atomic.js";
 import { digestOf, HashingStream, StreamHasher } from "./hasher.js";
 import type { StoreLayout } from "./layout.js";
+import { isDigest } from "../digest.js";
 
 // Content-addressed blobs: manifests, configs and layer blobs, each stored
 // under its own sha256 and verified on the way in — a blob is renamed into

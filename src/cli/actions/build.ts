@@ -48,8 +48,8 @@ function buildArgs(list: string[]): Map<string, string> {
 }
 
 export async function buildCommand(engine: Engine, path: string, o: BuildFlags): Promise<void> {
-  const { openContext } = await import("../../build/context.js");
-  const { Builder } = await import("../../build/builder.js");
+  const { openContext } = await import("../../builder/context.js");
+  const { Builder } = await import("../../builder/builder.js");
   // Docker's build ends with status 1 whatever went wrong.
   try {
     if (engine.storageDriver !== "overlay")

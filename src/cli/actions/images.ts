@@ -2,12 +2,13 @@ import type { Engine } from "../../engine/engine.js";
 import { InvalidArgumentError, asSkiffError } from "../../errors.js";
 import { imageHistory, imageInspect } from "../../image/inspect.js";
 import { parseReference } from "../../image/reference.js";
-import { familiar, shortId, type LocalImage } from "../../image/service.js";
+import { familiar, type LocalImage } from "../../image/service.js";
 import type { CliContext } from "../context.js";
 import { ExitCode } from "../context.js";
 import { ago, ellipsis, goTimeString, humanSize } from "../format/index.js";
 import { confirm, printInspect, printList } from "../output.js";
 import { globMatch, parseFilters } from "../options.js";
+import { shortId } from "../../digest.js";
 
 // What the image commands print, Docker's way.
 

@@ -4,11 +4,12 @@ import { InvalidArgumentError } from "../../errors.js";
 import { parseReference } from "../../image/reference.js";
 import type { ContainerView } from "../../container/service.js";
 import type { CliContext } from "../context.js";
-import { ago, commandColumn, containerCommand, containerStatus, goTimeString, humanSize, truncateId } from "../format/index.js";
+import { ago, commandColumn, containerCommand, containerStatus, goTimeString, humanSize } from "../format/index.js";
 import { printList } from "../output.js";
 import { parseFilters } from "../options.js";
 import { displayablePorts } from "../../network/display.js";
 import { join } from "node:path";
+import { shortId } from "../../digest.js";
 
 // `ps`: Docker's columns, filters and formats.
 
@@ -106,7 +107,7 @@ function imageColumn(engine: Engine, v: ContainerView): string {
   } catch {
     /* untagged since */
   }
-  return truncateId(v.record.Image);
+  return shortId(v.record.Image);
 }
 
 export async function psCommand(ctx: CliContext, o: Record<string, unknown>): Promise<void> {

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { ExitCode, type CliContext } from "../context.js";
 import { collect } from "../options.js";
+import { VERSION } from "../../version.js";
 
 // info, version, unshare, and the `system` group.
 
@@ -9,26 +10,13 @@ export function registerSystemCommands(program: Command, ctx: CliContext): void 
     .command("info")
     .description("Display system-wide information")
     .option("-f, --format <format>", "format the output using a Go template, or 'json'")
-    .action(async (opts: { format?: string }) => {
-      const engine = await ctx.engine();
-      const { collectHostInfo } = await import("../../engine/info.js");
-      const { VERSION } = await import("../main.js");
-      const info = await collectHostInfo(engine, VERSION);
-      if (opts.format) {
-        const { printFormatted } = await import("../output.js");
-        printFormatted([info], opts.format);
-        return;
-      }
-      const { renderInfo } = await import("../render/info.js");
-      process.stdout.write(renderInfo(info));
-    });
+    .action((opts: { format?: string }) => infoAction(ctx, opts));
 
   program
     .command("version")
     .description("Show the skiff version information")
     .option("-f, --format <format>", "format the output using a Go template, or 'json'")
     .action(async (opts: { format?: string }) => {
-      const { VERSION } = await import("../main.js");
       const { release } = await import("node:os");
       const v = {
         Client: { Version: VERSION, ApiVersion: "1.43", Os: "linux", Arch: process.arch === "x64" ? "amd64" : process.arch, NodeVersion: process.version },
@@ -117,7 +105,18 @@ export function registerSystemGroup(program: Command, ctx: CliContext): void {
     .command("info")
     .description("Display system-wide information")
     .option("-f, --format <format>", "format the output using a Go template, or 'json'")
-    .action(async (opts: { format?: string }) => {
-      await program.parseAsync(["info", ...(opts.format ? ["--format", opts.format] : [])], { from: "user" });
-    });
+    .action((opts: { format?: string }) => infoAction(ctx, opts));
+}
+
+async function infoAction(ctx: CliContext, opts: { format?: string }): Promise<void> {
+  const engine = await ctx.engine();
+  const { collectHostInfo } = await import("../../engine/info.js");
+  const info = await collectHostInfo(engine, VERSION);
+  if (opts.format) {
+    const { printFormatted } = await import("../output.js");
+    printFormatted([info], opts.format);
+    return;
+  }
+  const { renderInfo } = await import("../render/info.js");
+  process.stdout.write(renderInfo(info));
 }

@@ -12,6 +12,6 @@ export { goTimeString, goTimeRFC3339 } from "./gotime.js";
 export { goJSON, goType } from "./govalue.js";
 export { displayWidth, ellipsis } from "./width.js";
 export {
-  ago, bytesSize, commandColumn, containerCommand, containerStatus, humanDuration, humanSize, truncateId,
+  ago, bytesSize, commandColumn, containerCommand, containerStatus, humanDuration, humanSize,
   type ContainerStateView,
 } from "./units.js";

@@ -88,12 +88,6 @@ export function containerStatus(s: ContainerStateView, now: Date | number = Date
   return `Exited (${s.exitCode ?? 0}) ${since(s.finishedAt)} ago`;
 }
 
-/** The short ID: algorithm prefix dropped, 12 characters (stringid.TruncateID). */
-export function truncateId(id: string): string {
-  const colon = id.indexOf(":");
-  if (colon >= 0) id = id.slice(colon + 1);
-  return id.length > 12 ? id.slice(0, 12) : id;
-}
 
 /**
  * The daemon's one-line command: path and arguments, arguments containing a

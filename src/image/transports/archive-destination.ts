@@ -6,10 +6,10 @@ import { createGunzip } from "node:zlib";
 import tar from "tar-stream";
 import { DigestMismatchError, SkiffError } from "../../errors.js";
 import { createHasher } from "../../store/hasher.js";
-import { shortDigest } from "../copy.js";
 import { familiar } from "../service.js";
 import type { CommitResult, ImageDestination, Progress, SourceImage } from "../transport.js";
 import { layerCompression, MediaType, serialize, type Descriptor } from "../types.js";
+import { shortId } from "../../digest.js";
 
 // Image archives as copy destinations (save): docker-archive and OCI layouts
 // (as a tar stream or a directory). Several images may go into one archive;
@@ -120,7 +120,7 @@ export class DockerArchiveWriter extends ArchiveWriter {
   }
 
   async putLayer(_i: number, desc: Descriptor, diffId: string, open: () => Promise<Readable>, progress: Progress): Promise<Descriptor> {
-    const id = shortDigest(diffId);
+    const id = shortId(diffId);
     progress({ id, status: "Writing" });
     const src = await open();
     const check = new DiffCheck(diffId, id);
@@ -185,7 +185,7 @@ export class OciLayoutWriter extends ArchiveWriter {
   }
 
   async putLayer(_i: number, desc: Descriptor, _diffId: string, open: () => Promise<Readable>, progress: Progress): Promise<Descriptor> {
-    progress({ id: shortDigest(desc.digest), status: "Writing" });
+    progress({ id: shortId(desc.digest), status: "Writing" });
     await this.blob(desc.digest, desc.size, await open());
     this.written.set(desc.digest, desc);
     return desc;

@@ -6,18 +6,9 @@ import { digestOf } from "../../store/hasher.js";
 import { parseReference } from "../reference.js";
 import { selectManifest } from "../platform.js";
 import type { SourceImage } from "../transport.js";
-import {
-  INDEX_TYPES,
-  MediaType,
-  documentMediaType,
-  isDigest,
-  parseImageConfig,
-  parseIndex,
-  parseManifest,
-  type Descriptor,
-  type Platform,
-} from "../types.js";
+import { INDEX_TYPES, MediaType, documentMediaType, parseImageConfig, parseIndex, parseManifest, type Descriptor, type Platform } from "../types.js";
 import { TarIndex } from "./tar-index.js";
+import { isDigest } from "../../digest.js";
 
 // Image archives as copy sources: docker-archive (what `docker save` and
 // `podman save` write: manifest.json, <config>.json, layer tars) and OCI

@@ -2,11 +2,11 @@ import type { Readable } from "node:stream";
 import { SkiffError } from "../../errors.js";
 import type { RegistryClient } from "../../registry/client.js";
 import { digestOf } from "../../store/hasher.js";
-import { shortDigest } from "../copy.js";
 import { selectManifest } from "../platform.js";
 import type { Reference } from "../reference.js";
 import type { CommitResult, ImageDestination, Progress, SourceImage } from "../transport.js";
 import { ACCEPT_MANIFESTS, INDEX_TYPES, MANIFEST_TYPES, documentMediaType, parseImageConfig, parseIndex, parseManifest, type Descriptor, type Platform } from "../types.js";
+import { shortId } from "../../digest.js";
 
 // A registry as a copy source (pull) and destination (push), over the
 // distribution API client in src/registry/.
@@ -84,7 +84,7 @@ export class RegistryDestination implements ImageDestination {
   }
 
   async putLayer(_i: number, desc: Descriptor, _diffId: string, open: () => Promise<Readable>, progress: Progress): Promise<Descriptor> {
-    const id = shortDigest(desc.digest);
+    const id = shortId(desc.digest);
     const from = await this.mount(desc.digest);
     if (from) {
       progress({ id, status: `Mounted from ${from}` });

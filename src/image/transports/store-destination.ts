@@ -4,10 +4,10 @@ import { chainIds, type LayerStore } from "../../layer/store.js";
 import type { BlobStore } from "../../store/blobs.js";
 import { ingestLayer } from "../ingest.js";
 import type { Release, LockService } from "../../store/locks.js";
-import { shortDigest } from "../copy.js";
 import { imageLock, layerLock, type ImageService } from "../service.js";
 import type { CommitResult, ImageDestination, Progress, SourceImage } from "../transport.js";
 import { layerCompression, MediaType, serialize, type Descriptor, type Manifest } from "../types.js";
+import { shortId } from "../../digest.js";
 
 // The local store as a copy destination (pull, load, import, build). Each
 // layer streams in one pass: source bytes → digest of the blob and the blob
@@ -53,10 +53,10 @@ export class StoreDestination implements ImageDestination {
   async putLayer(i: number, desc: Descriptor, diffId: string, open: () => Promise<Readable>, progress: Progress): Promise<Descriptor> {
     const compression = layerCompression(desc.mediaType);
     if (compression === "zstd")
-      throw new SkiffError(`layer ${shortDigest(desc.digest)} is zstd-compressed, which skiff does not support`, {
+      throw new SkiffError(`layer ${shortId(desc.digest)} is zstd-compressed, which skiff does not support`, {
         hint: "push the image with gzip layers (e.g. podman push --compression-format gzip)",
       });
-    const id = shortDigest(desc.digest || diffId);
+    const id = shortId(desc.digest || diffId);
     const chainId = this.chains[i]!;
     // Download and extraction are one pass here, so a pull reports "Downloading" until the layer is in.
     const verbs = this.opts.mode === "load" ? { run: "Loading layer", done: "Loading layer" } : { run: "Downloading", done: "Pull complete" };

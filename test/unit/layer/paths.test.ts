@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { UnsafeLayerEntryError } from "../../../src/layer/errors.js";
-import { TreePaths, compareTarPaths, displayPath, normalizeEntryName, parentOf, toByteString } from "../../../src/layer/paths.js";
+import { TreePaths, compareTarPaths, displayPath, parentOf, toByteString } from "../../../src/layer/paths.js";
+import { normalizeEntryName } from "../../../src/layer/entry-name.js";
 
 describe("entry names", () => {
   test("usual forms are cleaned to relative paths; the root is the empty path", () => {

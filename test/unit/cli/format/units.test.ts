@@ -1,9 +1,8 @@
 import { describe, expect, test } from "vitest";
 import { goTimeString } from "../../../../src/cli/format/gotime.js";
-import {
-  ago, bytesSize, commandColumn, containerCommand, containerStatus, humanDuration, humanSize, truncateId,
-} from "../../../../src/cli/format/units.js";
+import { ago, bytesSize, commandColumn, containerCommand, containerStatus, humanDuration, humanSize } from "../../../../src/cli/format/units.js";
 import { displayWidth, ellipsis } from "../../../../src/cli/format/width.js";
+import { shortId } from "../../../../src/digest.js";
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -102,12 +101,12 @@ describe("containerStatus (the daemon's State.String)", () => {
 });
 
 describe("identifiers and commands", () => {
-  test("truncateId drops the algorithm and keeps 12 characters", () => {
+  test("shortId drops the algorithm and keeps 12 characters", () => {
     const hex = "90435eec5c4e124e741ef731e118be2fc799a68aba0466ec17717f24ce2ae6a2";
-    expect(truncateId(hex)).toBe("90435eec5c4e");
-    expect(truncateId(`sha256:${hex}`)).toBe("90435eec5c4e");
-    expect(truncateId("1234")).toBe("1234");
-    expect(truncateId("")).toBe("");
+    expect(shortId(hex)).toBe("90435eec5c4e");
+    expect(shortId(`sha256:${hex}`)).toBe("90435eec5c4e");
+    expect(shortId("1234")).toBe("1234");
+    expect(shortId("")).toBe("");
   });
 
   test("containerCommand quotes arguments with spaces", () => {

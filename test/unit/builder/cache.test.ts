@@ -2,9 +2,9 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, s
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import { BuildCache, cacheKey, contentDigest } from "../../../../src/build/cache.js";
-import { ignoreMatcher, parseDockerignore } from "../../../../src/build/context.js";
-import { sourceFiles } from "../../../../src/build/copy-step.js";
+import { BuildCache, cacheKey, contentDigest } from "../../../src/builder/cache.js";
+import { ignoreMatcher, parseDockerignore } from "../../../src/builder/context.js";
+import { sourceFiles } from "../../../src/builder/copy-step.js";
 
 // The layer cache's key and index, and the digest of the files a COPY takes.
 

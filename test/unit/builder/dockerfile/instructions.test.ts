@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { parseDockerfile } from "../../../../src/build/dockerfile/parse.js";
-import type { Instruction } from "../../../../src/build/dockerfile/types.js";
+import { parseDockerfile } from "../../../../src/builder/dockerfile/parse.js";
+import type { Instruction } from "../../../../src/builder/dockerfile/types.js";
 
 // Each instruction's parsed form. Values are as written (quotes, escapes and
 // variables still in place): expansion is tested in scope.test.ts.

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import { archiveKind, contextEntries, ignoreMatcher, openContext, parseDockerignore } from "../../../../src/build/context.js";
+import { archiveKind, contextEntries, ignoreMatcher, openContext, parseDockerignore } from "../../../src/builder/context.js";
 
 // The build context: .dockerignore's patterns and exceptions, which paths
 // COPY can see, the Dockerfile found, and what stdin may hold.

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { InvalidArgumentError } from "../../../../src/errors.js";
-import { expandString, expandWords, lex } from "../../../../src/build/dockerfile/shell.js";
+import { expandString, expandWords, lex } from "../../../../src/builder/dockerfile/shell.js";
 
 // Docker's shell lexer, case by case. "ERR" means the expansion must fail.
 const ENV = new Map([

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { InvalidArgumentError } from "../../../../src/errors.js";
-import { parseDockerfile } from "../../../../src/build/dockerfile/parse.js";
-import { planStages, type PlanOptions, type StagePlan } from "../../../../src/build/dockerfile/stages.js";
+import { parseDockerfile } from "../../../../src/builder/dockerfile/parse.js";
+import { planStages, type PlanOptions, type StagePlan } from "../../../../src/builder/dockerfile/stages.js";
 
 const plan = (text: string, opts: PlanOptions = {}) => planStages(parseDockerfile(text), opts);
 const labels = (p: StagePlan) => ({

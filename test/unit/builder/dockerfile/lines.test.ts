@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { parseDockerfile } from "../../../../src/build/dockerfile/parse.js";
-import type { Instruction } from "../../../../src/build/dockerfile/types.js";
+import { parseDockerfile } from "../../../../src/builder/dockerfile/parse.js";
+import type { Instruction } from "../../../../src/builder/dockerfile/types.js";
 
 // How the parser reads lines: comments, continuations, the escape directive,
 // parser directives and here-documents.

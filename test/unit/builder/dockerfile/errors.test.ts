@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { InvalidArgumentError } from "../../../../src/errors.js";
-import { DockerfileError } from "../../../../src/build/dockerfile/errors.js";
-import { parseDockerfile } from "../../../../src/build/dockerfile/parse.js";
+import { DockerfileError } from "../../../../src/builder/dockerfile/errors.js";
+import { parseDockerfile } from "../../../../src/builder/dockerfile/parse.js";
 
 // Errors say where: file, line, and BuildKit's wording of the cause.
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { exposedPorts } from "../../../../src/build/dockerfile/ports.js";
+import { exposedPorts } from "../../../../src/builder/dockerfile/ports.js";
 
 describe("EXPOSE ports", () => {
   test("normalized to port/proto keys", () => {

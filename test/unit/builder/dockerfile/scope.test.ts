@@ -1,8 +1,8 @@
 import { describe, expect, test } from "vitest";
-import { parseDockerfile } from "../../../../src/build/dockerfile/parse.js";
-import { DEFAULT_PATH, resolveWorkdir, StageScope } from "../../../../src/build/dockerfile/scope.js";
-import { planStages, type PlanOptions } from "../../../../src/build/dockerfile/stages.js";
-import type { Expanded } from "../../../../src/build/dockerfile/expand.js";
+import { parseDockerfile } from "../../../../src/builder/dockerfile/parse.js";
+import { DEFAULT_PATH, resolveWorkdir, StageScope } from "../../../../src/builder/dockerfile/scope.js";
+import { planStages, type PlanOptions } from "../../../../src/builder/dockerfile/stages.js";
+import type { Expanded } from "../../../../src/builder/dockerfile/expand.js";
 
 // Variables step by step, the way the builder walks a Dockerfile: plan the
 // stages, then give every instruction of every needed stage to its scope.

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import {
   checkMultipleSources, cleanSource, destination, globRegex, matchSource, parseChmod, splitChown, targetFor,
-} from "../../../../src/build/copy-plan.js";
+} from "../../../src/builder/copy-plan.js";
 
 // COPY/ADD: which context paths a source names and where each one lands.
 

@@ -1,11 +1,11 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { parseDockerfile } from "../../../src/build/dockerfile/parse.js";
-import { runScript } from "../../../src/build/dockerfile/run-script.js";
-import { StageScope } from "../../../src/build/dockerfile/scope.js";
-import { planStages, type PlanOptions } from "../../../src/build/dockerfile/stages.js";
-import type { Instruction } from "../../../src/build/dockerfile/types.js";
+import { parseDockerfile } from "../../../src/builder/dockerfile/parse.js";
+import { runScript } from "../../../src/builder/dockerfile/run-script.js";
+import { StageScope } from "../../../src/builder/dockerfile/scope.js";
+import { planStages, type PlanOptions } from "../../../src/builder/dockerfile/stages.js";
+import type { Instruction } from "../../../src/builder/dockerfile/types.js";
 
 // Whole Dockerfiles, read end to end: parse, plan the stages, walk every step
 // with its scope, and compare a plain-text account of all of it with the

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { csvFields, parseMount } from "../../../../src/build/dockerfile/mount.js";
+import { csvFields, parseMount } from "../../../../src/builder/dockerfile/mount.js";
 
 describe("RUN --mount", () => {
   test("defaults: a read-only bind mount", () => {

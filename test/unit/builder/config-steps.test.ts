@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { configStep, type StageState } from "../../../../src/build/config-steps.js";
-import { StageScope, parseDockerfile } from "../../../../src/build/dockerfile/index.js";
+import { configStep, type StageState } from "../../../src/builder/config-steps.js";
+import { StageScope, parseDockerfile } from "../../../src/builder/dockerfile/index.js";
 
 // Config-only steps: the config they leave and the classic builder's history line.
 

@@ -1,8 +1,8 @@
 import { describe, expect, test } from "vitest";
-import { parseDockerfile } from "../../../../src/build/dockerfile/parse.js";
-import { runScript } from "../../../../src/build/dockerfile/run-script.js";
-import { parseTriggers } from "../../../../src/build/dockerfile/triggers.js";
-import type { RunInstruction } from "../../../../src/build/dockerfile/types.js";
+import { parseDockerfile } from "../../../../src/builder/dockerfile/parse.js";
+import { runScript } from "../../../../src/builder/dockerfile/run-script.js";
+import { parseTriggers } from "../../../../src/builder/dockerfile/triggers.js";
+import type { RunInstruction } from "../../../../src/builder/dockerfile/types.js";
 
 const run = (text: string) => runScript(parseDockerfile(`FROM a\n${text}`).instructions[1] as RunInstruction);
 

@@ -7,7 +7,7 @@ import type { ContainerService } from "../container/service.js";
 import { SkiffError } from "../errors.js";
 import { formatPlatform, hostPlatform } from "../image/platform.js";
 import { parseReference } from "../image/reference.js";
-import { shortId, type ImageService, type LocalImage } from "../image/service.js";
+import { type ImageService, type LocalImage } from "../image/service.js";
 import type { ContainerConfig } from "../image/types.js";
 import type { LayerRecord, LayerStore } from "../layer/store.js";
 import { walkTree } from "../layer/tree-walk.js";
@@ -19,12 +19,10 @@ import { DEFAULT_SHELL, configStep, type StageState } from "./config-steps.js";
 import { contextEntries, type BuildContext } from "./context.js";
 import { checkMultipleSources, cleanSource, destination, hasWildcard, matchSource, parseChmod, splitChown, targetFor } from "./copy-plan.js";
 import { copyInto, ensureDir, isArchive, sourceFiles, type CopyItem } from "./copy-step.js";
-import {
-  StageScope, parseDockerfile, parseTriggers, planStages, runScript,
-  type AddInstruction, type CopyInstruction, type Expanded, type Instruction, type RunInstruction, type Stage, type StagePlan,
-} from "./dockerfile/index.js";
+import { StageScope, parseDockerfile, parseTriggers, planStages, runScript, type AddInstruction, type CopyInstruction, type Expanded, type Instruction, type RunInstruction, type Stage, type StagePlan } from "./dockerfile/index.js";
 import { bindMountsDigest, mountSpecs, type MountSources } from "./run-mounts.js";
 import { OutputBuffer, createStepContainer, runStepContainer, stepLayer } from "./step-container.js";
+import { shortId } from "../digest.js";
 
 // `skiff build` with the classic builder's semantics and output: each
 // instruction is a step that makes an image (untagged, its parent the
