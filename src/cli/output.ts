@@ -1,4 +1,4 @@
-import { encodeJSON, formatList, Template, templateText, type ListFormatOptions } from "./format/index.js";
+import { encodeJSON, formatList, Template, templateText, type ListFormatOptions } from "../gotext/index.js";
 
 // Printing helpers shared by commands: Docker's --format handling for
 // listings and for inspect, and its JSON indentation.

@@ -1,5 +1,5 @@
 import type { CopyEvent } from "../image/transport.js";
-import { humanSize } from "./format/index.js";
+import { humanSize } from "../gotext/index.js";
 
 // Docker's pull/push/load progress: on a terminal one line per layer,
 // redrawn in place with a bar; otherwise one plain line per status change

@@ -3,7 +3,7 @@ import { asSkiffError, InvalidArgumentError, SkiffError } from "../../errors.js"
 import { relay, parseDetachKeys } from "../../container/attach.js";
 import { containerPids } from "../../container/service.js";
 import { ExitCode, type CliContext } from "../context.js";
-import { bytesSize, formatList, humanSize, renderTable } from "../format/index.js";
+import { bytesSize, formatList, humanSize, renderTable } from "../../gotext/index.js";
 
 // exec, top, port, stats — the commands that look into a running container.
 

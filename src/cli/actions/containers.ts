@@ -344,7 +344,7 @@ export async function containerPruneCommand(ctx: CliContext, o: Opts): Promise<v
   const engine = await ctx.engine();
   const r = await engine.pruneContainers();
   if (r.removed.length) process.stdout.write(`Deleted Containers:\n${r.removed.join("\n")}\n\n`);
-  const { humanSize } = await import("../format/index.js");
+  const { humanSize } = await import("../../gotext/index.js");
   process.stdout.write(`Total reclaimed space: ${humanSize(r.reclaimed)}\n`);
 }
 

@@ -5,7 +5,7 @@ import { parseReference } from "../../image/reference.js";
 import { familiar, type LocalImage } from "../../image/service.js";
 import type { CliContext } from "../context.js";
 import { ExitCode } from "../context.js";
-import { ago, ellipsis, goTimeString, humanSize } from "../format/index.js";
+import { ago, ellipsis, goTimeString, humanSize } from "../../gotext/index.js";
 import { confirm, printInspect, printList } from "../output.js";
 import { globMatch, parseFilters } from "../options.js";
 import { shortId } from "../../digest.js";

@@ -4,7 +4,7 @@ import { InvalidArgumentError } from "../../errors.js";
 import { parseReference } from "../../image/reference.js";
 import type { ContainerView } from "../../container/service.js";
 import type { CliContext } from "../context.js";
-import { ago, commandColumn, containerCommand, containerStatus, goTimeString, humanSize } from "../format/index.js";
+import { ago, commandColumn, containerCommand, containerStatus, goTimeString, humanSize } from "../../gotext/index.js";
 import { printList } from "../output.js";
 import { parseFilters } from "../options.js";
 import { displayablePorts } from "../../network/display.js";

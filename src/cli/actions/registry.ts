@@ -3,7 +3,7 @@ import { clientFor, listTags, parseUserReference, pull, push } from "../../engin
 import { removeCredentials, storeCredentials } from "../../registry/credentials.js";
 import { search } from "../../registry/search.js";
 import type { CliContext } from "../context.js";
-import { ellipsis } from "../format/index.js";
+import { ellipsis } from "../../gotext/index.js";
 import { printList } from "../output.js";
 import { ProgressPrinter } from "../progress.js";
 

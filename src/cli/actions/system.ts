@@ -1,6 +1,6 @@
 import type { Engine } from "../../engine/engine.js";
 import { checkStore } from "../../image/check.js";
-import { humanSize } from "../format/index.js";
+import { humanSize } from "../../gotext/index.js";
 import { confirm, printList } from "../output.js";
 
 // system check, df and prune.

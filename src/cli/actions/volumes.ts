@@ -140,6 +140,6 @@ export async function volumePruneCommand(ctx: CliContext, o: Opts): Promise<void
   const engine = await ctx.engine();
   const r = await engine.volumes.prune({ all, labels: filters.get("label") });
   if (r.removed.length) process.stdout.write(`Deleted Volumes:\n${r.removed.join("\n")}\n\n`);
-  const { humanSize } = await import("../format/index.js");
+  const { humanSize } = await import("../../gotext/index.js");
   process.stdout.write(`Total reclaimed space: ${humanSize(r.reclaimed)}\n`);
 }

@@ -1,9 +1,9 @@
 import { describe, expect, test } from "vitest";
-import { formatValue, quote, sprint, sprintln } from "../../../../src/cli/format/gofmt.js";
-import { sprintf } from "../../../../src/cli/format/goprintf.js";
-import { encodeJSON } from "../../../../src/cli/format/gojson.js";
-import { formatFloat } from "../../../../src/cli/format/gonum.js";
-import { goJSON } from "../../../../src/cli/format/govalue.js";
+import { formatValue, quote, sprint, sprintln } from "../../../src/gotext/gofmt.js";
+import { sprintf } from "../../../src/gotext/goprintf.js";
+import { encodeJSON } from "../../../src/gotext/gojson.js";
+import { formatFloat } from "../../../src/gotext/gonum.js";
+import { goJSON } from "../../../src/gotext/govalue.js";
 
 describe("formatFloat (strconv.FormatFloat)", () => {
   test.each([

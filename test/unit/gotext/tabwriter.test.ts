@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { renderTable, tabwrite } from "../../../../src/cli/format/tabwriter.js";
+import { renderTable, tabwrite } from "../../../src/gotext/tabwriter.js";
 
 // Cases from Go's text/tabwriter tests (left-aligned, no flags), which
 // Docker's copy of the package shares: [name, minwidth, padding, padchar, input, output].

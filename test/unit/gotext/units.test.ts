@@ -1,8 +1,8 @@
 import { describe, expect, test } from "vitest";
-import { goTimeString } from "../../../../src/cli/format/gotime.js";
-import { ago, bytesSize, commandColumn, containerCommand, containerStatus, humanDuration, humanSize } from "../../../../src/cli/format/units.js";
-import { displayWidth, ellipsis } from "../../../../src/cli/format/width.js";
-import { shortId } from "../../../../src/digest.js";
+import { goTimeString } from "../../../src/gotext/gotime.js";
+import { ago, bytesSize, commandColumn, containerCommand, containerStatus, humanDuration, humanSize } from "../../../src/gotext/units.js";
+import { displayWidth, ellipsis } from "../../../src/gotext/width.js";
+import { shortId } from "../../../src/digest.js";
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;

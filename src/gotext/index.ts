@@ -1,4 +1,4 @@
-// Docker-compatible output: --format templates, tables, JSON lines and units.
+// Go-compatible text for Docker-compatible output: --format templates (text/template), fmt, tables (tabwriter), JSON lines and go-units. Both faces use it (the CLI prints with it; the engine words container status as the daemon does).
 
 export { formatList, isTableFormat, templateText, type ListFormatOptions } from "./list.js";
 export { renderTable, tabwrite, DOCKER_TABLE, type TabwriterOptions } from "./tabwriter.js";

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from "../../../errors.js";
+import { InvalidArgumentError } from "../../errors.js";
 
 /**
  * A template that does not parse or fails while executing. The message keeps

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { formatList, templateText } from "../../../../src/cli/format/list.js";
-import { TemplateError } from "../../../../src/cli/format/template/error.js";
+import { formatList, templateText } from "../../../src/gotext/list.js";
+import { TemplateError } from "../../../src/gotext/template/error.js";
 
 const PS_TABLE = "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}";
 const PS_HEADERS = {

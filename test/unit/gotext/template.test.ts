@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
-import { TemplateError } from "../../../../src/cli/format/template/error.js";
-import { Template } from "../../../../src/cli/format/template/template.js";
-import { goType } from "../../../../src/cli/format/govalue.js";
+import { TemplateError } from "../../../src/gotext/template/error.js";
+import { Template } from "../../../src/gotext/template/template.js";
+import { goType } from "../../../src/gotext/govalue.js";
 
 const run = (text: string, data: unknown = {}) => Template.parse(text).execute(data);
 
