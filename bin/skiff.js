@@ -23,11 +23,12 @@ function loadBundle() {
   const script = new Script(Module.wrap(source), { filename: bundle, cachedData });
   const module = { exports: {} };
   script.runInThisContext()(module.exports, createRequire(bundle), module, bundle, dirname(bundle));
-  return { main: module.exports.main, script };
+  return { main: module.exports.main, insideMain: module.exports.insideMain, script };
 }
 
-const { main, script } = existsSync(bundle) ? loadBundle() : await import("../build/js/cli/main.js");
-process.exitCode = await main(process.argv.slice(2));
+const { main, insideMain, script } = existsSync(bundle) ? loadBundle() : await import("../build/js/cli/main.js");
+// SKIFF_INSIDE: the engine's internal entry point (a verb run inside skiff's user namespace), not the CLI.
+process.exitCode = process.env.SKIFF_INSIDE === "1" ? await insideMain() : await main(process.argv.slice(2));
 // The build writes the cache once, after a command has run (so it holds the
 // functions a start-up compiles, not only the top level).
 if (script && process.env.SKIFF_WRITE_CODE_CACHE === "1") writeFileSync(cacheFile, script.createCachedData());

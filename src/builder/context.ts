@@ -1,5 +1,7 @@
-import { spawnSync } from "node:child_process";
-import { existsSync, lstatSync, mkdirSync, readFileSync, readSync as readSyncFd, readdirSync, rmSync, statSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import { isAbsolute, join, posix, resolve } from "node:path";
 import dockerignore, { type Ignore } from "@balena/dockerignore";
 import { InvalidArgumentError, SkiffError } from "../errors.js";
@@ -21,23 +23,56 @@ export interface BuildContext {
   close(): void;
 }
 
-/** Read all of stdin. */
-function readStdin(): Buffer {
+/** The first `want` bytes of a stream (fewer if it ends), and the stream's remaining chunks. */
+async function peek(stream: Readable, want: number): Promise<{ head: Buffer; rest: AsyncIterator<Buffer> }> {
+  const it = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   const chunks: Buffer[] = [];
-  const buf = Buffer.alloc(1 << 16);
-  for (;;) {
-    let n: number;
-    try {
-      n = readSyncFd(0, buf);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "EAGAIN") continue;
-      if ((e as NodeJS.ErrnoException).code === "EOF") break;
-      throw e;
-    }
-    if (n === 0) break;
-    chunks.push(Buffer.from(buf.subarray(0, n)));
+  let n = 0;
+  while (n < want) {
+    const r = await it.next();
+    if (r.done) break;
+    const b = Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value);
+    chunks.push(b);
+    n += b.length;
+  }
+  return { head: Buffer.concat(chunks), rest: it };
+}
+
+/** A bare Dockerfile is small; a stream longer than this that is not an archive is refused. */
+const MAX_DOCKERFILE = 4 << 20;
+
+async function readRest(head: Buffer, rest: AsyncIterator<Buffer>): Promise<Buffer> {
+  const chunks = [head];
+  let n = head.length;
+  for (let r = await rest.next(); !r.done; r = await rest.next()) {
+    n += r.value.length;
+    if (n > MAX_DOCKERFILE) throw new InvalidArgumentError("the build context is neither a tar archive nor a Dockerfile", "send a tar (plain or compressed) of the context, or the Dockerfile alone");
+    chunks.push(r.value);
   }
   return Buffer.concat(chunks);
+}
+
+/**
+ * Extract a context archive into `dir` with GNU tar, streaming (a context
+ * may be far larger than memory). Names are kept inside `dir`; owners and
+ * modes are the user's own, as Docker's daemon keeps only what COPY needs.
+ */
+async function untarContext(head: Buffer, rest: AsyncIterator<Buffer>, dir: string): Promise<void> {
+  const tar = spawn("tar", ["-x", "-f", "-", "-C", dir, "--no-same-owner", "--no-same-permissions"], { stdio: ["pipe", "ignore", "pipe"] });
+  let stderr = "";
+  tar.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+  const done = new Promise<number>((resolve) => tar.on("close", (code) => resolve(code ?? 1)));
+  const input = Readable.from((async function* () {
+    yield head;
+    for (let r = await rest.next(); !r.done; r = await rest.next()) yield r.value;
+  })());
+  try {
+    await pipeline(input, tar.stdin!);
+  } catch {
+    /* tar stopped reading: its status says why */
+  }
+  const code = await done;
+  if (code !== 0) throw new SkiffError(`reading the build context: ${stderr.trim() || `tar exited ${code}`}`, { code: 1, status: 400 });
 }
 
 /** tar, gzip, bzip2 or xz, by their magic bytes. */
@@ -84,7 +119,20 @@ export function ignoreMatcher(patterns: string[]): (rel: string) => boolean {
 type IgnoreFactory = (o?: { ignorecase?: boolean }) => Ignore;
 const ignore: IgnoreFactory = (dockerignore as unknown as { default?: IgnoreFactory }).default ?? (dockerignore as unknown as IgnoreFactory);
 
-export async function openContext(path: string, o: { file?: string; tmpDir: string }): Promise<BuildContext> {
+export interface ContextSource {
+  /** A directory on the host. */
+  path?: string;
+  /** A tar (plain or compressed) of the context, or a bare Dockerfile: `build -` and the API's request body. */
+  stream?: Readable;
+  /** The Dockerfile's path (relative to the current directory or the context), or "-" with `dockerfileText`. */
+  file?: string;
+  /** `build -f -`: the Dockerfile read from stdin by the caller. */
+  dockerfileText?: string;
+  /** Where a streamed context is extracted (removed by close()). */
+  tmpDir: string;
+}
+
+export async function openContext(o: ContextSource): Promise<BuildContext> {
   const made: string[] = [];
   const close = () => {
     for (const d of made) rmSync(d, { recursive: true, force: true });
@@ -93,18 +141,15 @@ export async function openContext(path: string, o: { file?: string; tmpDir: stri
     let dir: string;
     let dockerfile: string | undefined;
     let dockerfileName = "Dockerfile";
-    if (path === "-") {
+    const path = o.path ?? "-";
+    if (o.stream) {
       if (o.file === "-") throw new InvalidArgumentError("invalid argument: can't use stdin for both build context and dockerfile");
-      const input = readStdin();
       dir = o.tmpDir;
       mkdirSync(dir, { recursive: true, mode: 0o700 });
       made.push(dir);
-      if (archiveKind(input)) {
-        const r = spawnSync("tar", ["-x", "-f", "-", "-C", dir, "--no-same-owner", "--no-same-permissions"], { input, maxBuffer: 1 << 20 });
-        if (r.status !== 0) throw new SkiffError(`reading the build context from stdin: ${r.stderr.toString().trim()}`);
-      } else {
-        dockerfile = input.toString();
-      }
+      const { head, rest } = await peek(o.stream, 512);
+      if (archiveKind(head)) await untarContext(head, rest, dir);
+      else dockerfile = (await readRest(head, rest)).toString();
     } else {
       dir = resolve(path);
       let st;
@@ -117,9 +162,10 @@ export async function openContext(path: string, o: { file?: string; tmpDir: stri
     }
     if (dockerfile === undefined) {
       if (o.file === "-") {
-        dockerfile = readStdin().toString();
+        dockerfile = o.dockerfileText ?? "";
       } else {
-        const file = o.file ? (isAbsolute(o.file) ? o.file : existsSync(resolve(o.file)) || path === "-" ? resolve(path === "-" ? dir : ".", o.file) : join(dir, o.file)) : join(dir, "Dockerfile");
+        // A streamed context names its Dockerfile inside itself (the API's `dockerfile`); a directory's may be anywhere.
+        const file = !o.file ? join(dir, "Dockerfile") : o.stream ? join(dir, posix.normalize(`/${o.file}`)) : isAbsolute(o.file) ? o.file : existsSync(resolve(o.file)) ? resolve(o.file) : join(dir, o.file);
         dockerfileName = o.file ?? "Dockerfile";
         let text: string | undefined;
         try {

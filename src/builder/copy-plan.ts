@@ -1,5 +1,6 @@
 import { posix } from "node:path";
 import { InvalidArgumentError } from "../errors.js";
+import { globRegex } from "../gotext/path-match.js";
 
 // Which files a COPY/ADD takes and where each lands, by the classic
 // builder's rules (pure: no I/O, the callers say what exists):
@@ -20,29 +21,6 @@ export function cleanSource(src: string): string {
 }
 
 export const hasWildcard = (p: string) => /[*?[]/.test(p);
-
-/** Go's filepath.Match as a regular expression over a whole "/"-separated path. */
-export function globRegex(pattern: string): RegExp {
-  let out = "^";
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i]!;
-    if (c === "*") out += "[^/]*";
-    else if (c === "?") out += "[^/]";
-    else if (c === "\\" && i + 1 < pattern.length) out += escapeRe(pattern[++i]!);
-    else if (c === "[") {
-      const end = pattern.indexOf("]", i + 2);
-      if (end < 0) throw new InvalidArgumentError(`syntax error in pattern: ${pattern}`);
-      let body = pattern.slice(i + 1, end);
-      const negate = body.startsWith("^");
-      if (negate) body = body.slice(1);
-      out += `[${negate ? "^/" : ""}${body.replace(/[\]\\]/g, (m) => `\\${m}`)}]`;
-      i = end;
-    } else out += escapeRe(c);
-  }
-  return new RegExp(`${out}$`, "s");
-}
-
-const escapeRe = (c: string) => c.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
 
 /** The context paths one source names: itself, or every path its pattern matches. */
 export function matchSource(src: string, entries: readonly string[]): string[] {

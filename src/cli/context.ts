@@ -42,6 +42,9 @@ export class CliContext {
         runRoot: this.globals.runroot,
         storageDriver: this.globals.storageDriver,
         logLevel: this.debug ? "debug" : this.globals.logLevel,
+        inNamespace: process.env.SKIFF_IN_NS === "1",
+        // A test knob: one command can be given more (or less) registry patience than skiff.conf's.
+        registryTimeoutMs: Number(process.env.SKIFF_REGISTRY_TIMEOUT_MS) || undefined,
       });
     }
     return this.engineInstance;

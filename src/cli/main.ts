@@ -1,6 +1,9 @@
 import { Command, CommanderError } from "commander";
 import { asSkiffError, EXIT_ENGINE } from "../errors.js";
 import { VERSION } from "../version.js";
+
+// The internal entry point (engine/inside.ts) shares this bundle and its code cache.
+export { insideMain } from "../engine/inside-main.js";
 import { CliContext, ExitCode } from "./context.js";
 import { registerSystemCommands, registerSystemGroup } from "./commands/system.js";
 import { registerImageCommands } from "./commands/images.js";

@@ -1,5 +1,7 @@
 import { closeSync, openSync, readSync, statSync } from "node:fs";
+import { dirname } from "node:path";
 import { InvalidArgumentError } from "../errors.js";
+import { waitFor } from "./signals.js";
 
 // Reading Docker's json-file logs (what the monitor writes): one JSON object
 // per line, {"log":"…","stream":"stdout"|"stderr","time":"RFC3339Nano"}.
@@ -36,7 +38,7 @@ export function parseLogTime(value: string, now = Date.now()): number {
   return t;
 }
 
-/** Nanosecond-aware comparison key of an RFC3339Nano time (milliseconds are enough for filters). */
+/** Milliseconds since the epoch of an entry's RFC 3339 time (enough for --since/--until). */
 function timeOf(e: LogEntry): number {
   return Date.parse(e.time);
 }
@@ -50,7 +52,12 @@ function parseLine(line: string): LogEntry | undefined {
   }
 }
 
-/** Read entries from `offset`; returns the offset after the last complete line. */
+/**
+ * Read entries from `offset`; returns the offset after the last complete
+ * line. Lines are cut on the newline byte before decoding, so a multi-byte
+ * character split across two reads is never garbled and offsets stay byte
+ * offsets.
+ */
 function readFrom(path: string, offset: number, each: (e: LogEntry) => void): number {
   let fd: number;
   try {
@@ -60,24 +67,23 @@ function readFrom(path: string, offset: number, each: (e: LogEntry) => void): nu
   }
   try {
     const buf = Buffer.alloc(1 << 20);
-    let pending = "";
+    let pending = Buffer.alloc(0);
     let pos = offset;
-    let consumed = offset;
     for (;;) {
       const n = readSync(fd, buf, 0, buf.length, pos);
       if (n <= 0) break;
       pos += n;
-      pending += buf.toString("utf8", 0, n);
+      pending = pending.length ? Buffer.concat([pending, buf.subarray(0, n)]) : Buffer.from(buf.subarray(0, n));
+      let start = 0;
       let nl: number;
-      while ((nl = pending.indexOf("\n")) >= 0) {
-        const line = pending.slice(0, nl);
-        consumed += Buffer.byteLength(line) + 1;
-        pending = pending.slice(nl + 1);
-        const e = parseLine(line);
+      while ((nl = pending.indexOf(10, start)) >= 0) {
+        const e = parseLine(pending.toString("utf8", start, nl));
         if (e) each(e);
+        start = nl + 1;
       }
+      pending = pending.subarray(start);
     }
-    return consumed;
+    return pos - pending.length;
   } finally {
     closeSync(fd);
   }
@@ -85,9 +91,10 @@ function readFrom(path: string, offset: number, each: (e: LogEntry) => void): nu
 
 /**
  * Emit log entries as `docker logs` does. With `follow`, keep reading what
- * is appended until `running()` turns false and nothing more arrives.
+ * is appended — woken by the file's directory changing, not by a timer —
+ * until `running()` turns false and nothing more arrives, or `signal` aborts.
  */
-export async function streamLogs(path: string, opts: LogOptions, emit: (e: LogEntry) => void, running: () => boolean): Promise<void> {
+export async function streamLogs(path: string, opts: LogOptions, emit: (e: LogEntry) => void, running: () => boolean, signal?: AbortSignal): Promise<void> {
   const keep = (e: LogEntry) => (opts.since === undefined || timeOf(e) >= opts.since) && (opts.until === undefined || timeOf(e) <= opts.until);
   let entries: LogEntry[] = [];
   let offset = readFrom(path, 0, (e) => {
@@ -98,9 +105,9 @@ export async function streamLogs(path: string, opts: LogOptions, emit: (e: LogEn
   if (opts.tail !== undefined) entries = opts.tail === 0 ? [] : entries.slice(-opts.tail);
   for (const e of entries) emit(e);
   if (!opts.follow) return;
-  for (;;) {
+  const dir = dirname(path);
+  while (!signal?.aborted) {
     const wasRunning = running();
-    await new Promise((r) => setTimeout(r, 100));
     let size = 0;
     try {
       size = statSync(path).size;
@@ -109,5 +116,6 @@ export async function streamLogs(path: string, opts: LogOptions, emit: (e: LogEn
     }
     if (size > offset) offset = readFrom(path, offset, (e) => keep(e) && emit(e));
     else if (!wasRunning) return;
+    else await waitFor(dir, 1000);
   }
 }

@@ -29,6 +29,21 @@ export interface ContainerView {
   state: ContainerState;
 }
 
+/** One process to run in a running container (`exec`). */
+export interface ExecRequest {
+  cmd: string[];
+  env: string[];
+  envFile: string[];
+  workdir?: string;
+  user?: string;
+  tty: boolean;
+  interactive: boolean;
+  detach: boolean;
+  privileged: boolean;
+  /** Keep its directory (state files) after it exits. */
+  keep?: boolean;
+}
+
 /** Hooks the engine fills from other rooms (volumes, networking). */
 export interface ContainerHooks {
   /** Resolve the record's volume/bind mounts into runtime mounts, creating named volumes. */
@@ -348,15 +363,11 @@ export class ContainerService {
   }
 
   /** Run another process in a running container (`exec`), through its own monitor. */
-  async exec(
-    input: string,
-    req: { cmd: string[]; env: string[]; envFile: string[]; workdir?: string; user?: string; tty: boolean; interactive: boolean; detach: boolean; privileged: boolean },
-  ): Promise<Launched> {
+  async exec(input: string, req: ExecRequest, dir = join(this.store.dir(this.store.resolve(input)), "exec", this.store.newId())): Promise<Launched> {
     const view = this.get(input);
     const r = view.record;
     if (!view.state.Running) throw new ConflictError(`container ${r.Id} is not running`);
     if (view.state.Paused) throw new ConflictError(`Container ${r.Id} is paused, unpause the container before exec`);
-    const dir = join(this.store.dir(r.Id), "exec", this.store.newId().slice(0, 16));
     mkdirSync(dir, { recursive: true });
     const lowerTop = [...r.Layers].reverse().map((l) => this.layers.diffDir(l));
     const user = resolveUser(req.user ?? r.Config.User, [join(this.store.dir(r.Id), "upper"), ...lowerTop]);
@@ -386,7 +397,8 @@ export class ContainerService {
       tty: req.tty,
       stdin: req.interactive,
       attach: !req.detach,
-      rmPaths: [dir],
+      // Kept after the exit while someone may still ask for its exit code (the API's exec inspect).
+      rmPaths: req.keep ? [] : [dir],
       runtime: ["exec", "--pid", String(view.state.Pid), "--spec", specPath],
     });
   }

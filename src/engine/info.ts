@@ -111,7 +111,7 @@ export async function collectHostInfo(engine: Engine, version: string): Promise<
       insecure,
       mirrors,
       // What registry requests use (src/registry/session.ts: 30 s unless configured).
-      timeoutSeconds: (Number(process.env.SKIFF_REGISTRY_TIMEOUT_MS) || engine.config.registryTimeoutMs || 30_000) / 1000,
+      timeoutSeconds: (engine.registryTimeoutMs ?? 30_000) / 1000,
     },
     warnings,
   };

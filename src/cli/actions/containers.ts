@@ -1,18 +1,24 @@
-import { existsSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { writeFileSync } from "node:fs";
 import type { Duplex } from "node:stream";
 import type { Engine } from "../../engine/engine.js";
 import { asSkiffError, InvalidArgumentError } from "../../errors.js";
 import { parseDetachKeys, relay, type AttachEnd } from "../../container/attach.js";
 import type { CreateRequest } from "../../container/create.js";
-import { streamLogs, parseLogTime } from "../../container/logs.js";
-import type { ContainerView } from "../../container/service.js";
-import { waitFor } from "../../container/signals.js";
-import { containerInspect } from "../../container/inspect.js";
+import { attachContainer } from "../../engine/attach.js";
+import { createContainer } from "../../engine/create.js";
+import { inspectAny, inspectContainer } from "../../engine/inspect.js";
+import {
+  killContainer, pauseContainer, removeContainer, renameContainer, restartContainer, signalProcess, startContainer, stopContainer, unpauseContainer, waitContainer,
+} from "../../engine/lifecycle.js";
+import { openLogs } from "../../engine/logs.js";
+import { pruneContainers } from "../../engine/prune.js";
+import { humanSize } from "../../gotext/index.js";
 import { ExitCode, type CliContext } from "../context.js";
-import { printInspect, confirm } from "../output.js";
+import { confirm, printInspect } from "../output.js";
+import { ProgressPrinter } from "../progress.js";
 
-// What the container commands do and print (Docker's messages and codes).
+// The container commands: flags to an engine verb, its answer printed in
+// Docker's words (and exit codes).
 
 type Opts = Record<string, unknown>;
 
@@ -63,55 +69,37 @@ function request(image: string, command: string[], o: Opts): CreateRequest {
   };
 }
 
-async function createContainer(ctx: CliContext, image: string, command: string[], o: Opts) {
+/** create, and run's first half: a pull's progress and the warnings on stderr, as the docker CLI prints them. */
+async function create(ctx: CliContext, image: string, command: string[], o: Opts): Promise<{ engine: Engine; id: string }> {
   ctx.errorExitCode = 125;
   const engine = await ctx.engine();
-  const req = request(image, command, o);
-  await engine.ensureImage(req.image, { pull: (o.pull as string) ?? "missing", platform: req.platform, quiet: Boolean(o.quiet) });
-  // Docker's words for -p/-P with the host's network, where nothing is forwarded.
-  const hostPorts = req.network === "host" && (req.publish.length > 0 || req.publishAll) ? "Published ports are discarded when using host network mode" : undefined;
-  const warnings = [engine.storageDriverWarning(), ...engine.resourceWarnings(req), hostPorts].filter((w): w is string => Boolean(w));
-  for (const w of warnings) process.stderr.write(`WARNING: ${w}\n`);
-  const record = await engine.containers.create(req, engine.storageDriver);
-  try {
-    // Its volumes exist from creation on (and --volumes-from names real containers), as in Docker.
-    engine.volumes.prepare(record);
-  } catch (e) {
-    await engine.containers.remove(record.Id, { force: true }).catch(() => {});
-    throw e;
-  }
-  if (o.cidfile) writeFileSync(o.cidfile as string, record.Id);
-  return { engine, record };
+  const printer = new ProgressPrinter(process.stderr, Boolean(process.stderr.isTTY));
+  const created = await createContainer(engine, request(image, command, o), { pull: (o.pull as string) ?? "missing", progress: o.quiet ? () => {} : printer.event });
+  for (const w of created.warnings) process.stderr.write(`WARNING: ${w}\n`);
+  if (o.cidfile) writeFileSync(o.cidfile as string, created.id);
+  return { engine, id: created.id };
 }
 
 export async function createCommand(ctx: CliContext, image: string, command: string[], o: Opts): Promise<void> {
-  const { record } = await createContainer(ctx, image, command, o);
-  process.stdout.write(`${record.Id}\n`);
+  const { id } = await create(ctx, image, command, o);
+  process.stdout.write(`${id}\n`);
 }
 
-/** Stay attached to a started container until it exits (or we detach); returns its exit code. */
-async function attachTo(engine: Engine, view: ContainerView, conn: Duplex, o: { stdin: boolean; detachKeys?: string; sigProxy: boolean }): Promise<AttachEnd> {
-  const tty = view.record.Config.Tty;
+/** Stay attached to a started container until it exits (or we detach); returns how it ended. */
+async function attachTo(engine: Engine, id: string, conn: Duplex, o: { tty: boolean; stdin: boolean; detachKeys?: string; sigProxy: boolean }): Promise<AttachEnd> {
   const stdin = o.stdin ? process.stdin : undefined;
-  const raw = tty && stdin && process.stdin.isTTY;
+  const raw = o.tty && stdin && process.stdin.isTTY;
   if (raw) process.stdin.setRawMode(true);
   const proxied: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2"];
-  const forward = (sig: NodeJS.Signals) => {
-    try {
-      const pid = engine.containers.view(view.record.Id).state.Pid;
-      if (pid) process.kill(pid, sig);
-    } catch {
-      /* gone */
-    }
-  };
+  const forward = (sig: NodeJS.Signals) => signalProcess(engine, id, sig);
   const handlers = proxied.map((s) => [s, () => forward(s)] as const);
-  if (o.sigProxy && !tty) for (const [s, h] of handlers) process.on(s, h);
+  if (o.sigProxy && !o.tty) for (const [s, h] of handlers) process.on(s, h);
   try {
     return await relay(conn, {
       stdin,
       stdout: process.stdout,
       stderr: process.stderr,
-      tty,
+      tty: o.tty,
       detachKeys: parseDetachKeys(o.detachKeys),
       size: () => (process.stdout.isTTY ? { rows: process.stdout.rows, cols: process.stdout.columns } : undefined),
       onResize: (fn) => {
@@ -127,30 +115,25 @@ async function attachTo(engine: Engine, view: ContainerView, conn: Duplex, o: { 
 }
 
 export async function runCommand(ctx: CliContext, image: string, command: string[], o: Opts): Promise<void> {
-  const { engine, record } = await createContainer(ctx, image, command, o);
+  const { engine, id } = await create(ctx, image, command, o);
   if (o.detach) {
-    await engine.containers.start(record.Id);
-    process.stdout.write(`${record.Id}\n`);
+    await startContainer(engine, id);
+    process.stdout.write(`${id}\n`);
     return;
   }
   if (o.tty && o.interactive && !process.stdin.isTTY) {
-    await engine.containers.remove(record.Id, { force: true }).catch(() => {});
+    await removeContainer(engine, id, { force: true }).catch(() => {});
     throw new InvalidArgumentError("the input device is not a TTY", "drop -t, or run it from a terminal");
   }
-  const started = await engine.containers.start(record.Id, { attach: true });
-  const end = await attachTo(engine, started, started.attach!, { stdin: Boolean(o.interactive), detachKeys: o.detachKeys as string | undefined, sigProxy: o.sigProxy !== false });
+  const started = await startContainer(engine, id, { attach: true });
+  const end = await attachTo(engine, id, started.attach!, { tty: started.record.Config.Tty, stdin: Boolean(o.interactive), detachKeys: o.detachKeys as string | undefined, sigProxy: o.sigProxy !== false });
   if (end.kind === "detached") {
     process.stderr.write("\nread escape sequence\n");
     return;
   }
-  const code = end.kind === "exit" ? end.code : await engine.containers.wait(record.Id);
-  if (record.HostConfig.AutoRemove) {
-    // The monitor removes it right after the exit: return once it is gone, as `docker run --rm` does.
-    // Woken by the removal itself (a watch on the containers directory), not a polling step.
-    const dir = engine.containers.store.dir(record.Id);
-    const deadline = Date.now() + 5000;
-    while (existsSync(dir) && Date.now() < deadline) await waitFor(dirname(dir), 50);
-  }
+  const code = end.kind === "exit" ? end.code : (await waitContainer(engine, id)).exitCode;
+  // The monitor removes an --rm container right after the exit: return once it is gone, as `docker run --rm` does.
+  if (started.record.HostConfig.AutoRemove) await waitContainer(engine, id, "removed", AbortSignal.timeout(5000)).catch(() => {});
   throw new ExitCode(code);
 }
 
@@ -173,167 +156,107 @@ export async function startCommand(ctx: CliContext, names: string[], o: Opts): P
   const engine = await ctx.engine();
   if (o.attach || o.interactive) {
     if (names.length > 1) throw new InvalidArgumentError("you cannot start and attach multiple containers at once");
-    const started = await engine.containers.start(names[0]!, { attach: true });
-    const end = await attachTo(engine, started, started.attach!, { stdin: Boolean(o.interactive), detachKeys: o.detachKeys as string | undefined, sigProxy: true });
+    const started = await startContainer(engine, names[0]!, { attach: true });
+    const end = await attachTo(engine, started.record.Id, started.attach!, { tty: started.record.Config.Tty, stdin: Boolean(o.interactive), detachKeys: o.detachKeys as string | undefined, sigProxy: true });
     if (end.kind === "exit") throw new ExitCode(end.code);
     return;
   }
   await each(names, async (n) => {
-    await engine.containers.start(n);
+    await startContainer(engine, n);
   });
 }
 
 export async function stopCommand(ctx: CliContext, names: string[], o: Opts): Promise<void> {
   const engine = await ctx.engine();
   await each(names, async (n) => {
-    await engine.containers.stop(n, { timeout: o.time as number | undefined, signal: o.signal as string | undefined });
+    await stopContainer(engine, n, { timeout: o.time as number | undefined, signal: o.signal as string | undefined });
   });
 }
 
 export async function restartCommand(ctx: CliContext, names: string[], o: Opts): Promise<void> {
   const engine = await ctx.engine();
-  await each(names, async (n) => {
-    await engine.containers.stop(n, { timeout: o.time as number | undefined, signal: o.signal as string | undefined });
-    await engine.containers.start(n);
-  });
+  await each(names, (n) => restartContainer(engine, n, { timeout: o.time as number | undefined, signal: o.signal as string | undefined }));
 }
 
 export async function killCommand(ctx: CliContext, names: string[], o: Opts): Promise<void> {
   const engine = await ctx.engine();
   await each(names, async (n) => {
-    await engine.containers.kill(n, o.signal as string);
+    await killContainer(engine, n, o.signal as string);
   });
 }
 
 export async function rmCommand(ctx: CliContext, names: string[], o: Opts): Promise<void> {
   const engine = await ctx.engine();
   await each(names, async (n) => {
-    await engine.containers.remove(n, { force: Boolean(o.force), volumes: Boolean(o.volumes) });
+    await removeContainer(engine, n, { force: Boolean(o.force), volumes: Boolean(o.volumes) });
   });
 }
 
 export async function waitCommand(ctx: CliContext, names: string[]): Promise<void> {
   const engine = await ctx.engine();
-  await each(names, async (n) => String(await engine.containers.wait(n)));
+  await each(names, async (n) => String((await waitContainer(engine, n)).exitCode));
 }
 
 export async function pauseCommand(ctx: CliContext, names: string[]): Promise<void> {
   const engine = await ctx.engine();
   await each(names, async (n) => {
-    await engine.containers.pause(n);
+    await pauseContainer(engine, n);
   });
 }
 
 export async function unpauseCommand(ctx: CliContext, names: string[]): Promise<void> {
   const engine = await ctx.engine();
   await each(names, async (n) => {
-    await engine.containers.unpause(n);
+    await unpauseContainer(engine, n);
   });
 }
 
 export async function renameCommand(ctx: CliContext, container: string, newName: string): Promise<void> {
-  (await ctx.engine()).containers.rename(container, newName);
+  renameContainer(await ctx.engine(), container, newName);
 }
 
 export async function logsCommand(ctx: CliContext, name: string, o: Opts): Promise<void> {
   const engine = await ctx.engine();
-  const view = engine.containers.get(name);
-  const tail = o.tail === undefined || o.tail === "all" ? undefined : Number(o.tail);
-  if (tail !== undefined && !(tail >= 0)) throw new InvalidArgumentError(`invalid value for --tail: ${String(o.tail)}`);
-  await streamLogs(
-    engine.containers.logPath(view.record.Id),
-    {
-      since: o.since ? parseLogTime(o.since as string) : undefined,
-      until: o.until ? parseLogTime(o.until as string) : undefined,
-      tail,
-      follow: Boolean(o.follow),
-    },
-    (e) => {
-      const text = o.timestamps ? `${e.time} ${e.log}` : e.log;
-      (e.stream === "stderr" ? process.stderr : process.stdout).write(text);
-    },
-    () => {
-      try {
-        return engine.containers.view(view.record.Id).state.Running;
-      } catch {
-        return false;
-      }
-    },
-  );
+  const logs = openLogs(engine, name, { since: o.since as string | undefined, until: o.until as string | undefined, tail: o.tail as string | undefined, follow: Boolean(o.follow) });
+  await logs.read((e) => {
+    const text = o.timestamps ? `${e.time} ${e.log}` : e.log;
+    (e.stream === "stderr" ? process.stderr : process.stdout).write(text);
+  });
 }
 
 export async function attachCommand(ctx: CliContext, name: string, o: Opts): Promise<void> {
   const engine = await ctx.engine();
-  const view = engine.containers.get(name);
-  if (!view.state.Running) throw new InvalidArgumentError("You cannot attach to a stopped container, start it first");
-  const { connect } = await import("node:net");
-  const conn = connect(engine.containers.store.socketPath(view.record.Id));
-  await new Promise<void>((resolve, reject) => {
-    conn.once("connect", resolve);
-    conn.once("error", reject);
-  });
-  const end = await attachTo(engine, view, conn, { stdin: o.stdin !== false && view.record.Config.OpenStdin, detachKeys: o.detachKeys as string | undefined, sigProxy: o.sigProxy !== false });
+  const a = await attachContainer(engine, name);
+  const end = await attachTo(engine, a.id, a.conn, { tty: a.tty, stdin: o.stdin !== false && a.openStdin, detachKeys: o.detachKeys as string | undefined, sigProxy: o.sigProxy !== false });
   if (end.kind === "exit") throw new ExitCode(end.code);
   if (end.kind === "detached") process.stderr.write("\nread escape sequence\n");
 }
 
-export async function containerInspectCommand(ctx: CliContext, names: string[], o: Opts): Promise<void> {
-  const engine = await ctx.engine();
+/** Inspect each name with `lookup`, print the array (or the template per item); exit 1 if any was missing. */
+async function inspectEach(names: string[], lookup: (name: string) => unknown, format?: string): Promise<void> {
   const items: unknown[] = [];
   let failed = false;
   for (const n of names) {
     try {
-      items.push(containerInspect(engine, engine.containers.get(n)));
+      items.push(lookup(n));
     } catch (e) {
       failed = true;
       process.stderr.write(`Error: ${asSkiffError(e).message}\n`);
     }
   }
-  printInspect(items, o.format as string | undefined);
+  printInspect(items, format);
   if (failed) throw new ExitCode(1);
+}
+
+export async function containerInspectCommand(ctx: CliContext, names: string[], o: Opts): Promise<void> {
+  const engine = await ctx.engine();
+  await inspectEach(names, (n) => inspectContainer(engine, n), o.format as string | undefined);
 }
 
 /** `inspect`: containers, then images, then volumes, as Docker looks them up. */
 export async function inspectCommand(ctx: CliContext, names: string[], o: Opts): Promise<void> {
   const engine = await ctx.engine();
-  const { imageInspect } = await import("../../image/inspect.js");
-  const items: unknown[] = [];
-  let failed = false;
-  for (const n of names) {
-    const type = o.type as string | undefined;
-    try {
-      if (!type || type === "container") {
-        try {
-          items.push(containerInspect(engine, engine.containers.get(n)));
-          continue;
-        } catch (e) {
-          if (type === "container") throw e;
-        }
-      }
-      if (!type || type === "image") {
-        try {
-          const img = engine.images.get(n);
-          items.push(imageInspect(img, engine.storageDriver, img.record.layers.map((l) => engine.layers.diffDir(l))));
-          continue;
-        } catch (e) {
-          if (type === "image") throw e;
-        }
-      }
-      if (!type || type === "volume") {
-        const v = await engine.inspectVolume?.(n);
-        if (v) {
-          items.push(v);
-          continue;
-        }
-      }
-      throw new InvalidArgumentError(`No such object: ${n}`);
-    } catch (e) {
-      failed = true;
-      process.stderr.write(`Error: ${asSkiffError(e).message}\n`);
-    }
-  }
-  printInspect(items, o.format as string | undefined);
-  if (failed) throw new ExitCode(1);
+  await inspectEach(names, (n) => inspectAny(engine, n, o.type as string | undefined), o.format as string | undefined);
 }
 
 export async function containerPruneCommand(ctx: CliContext, o: Opts): Promise<void> {
@@ -342,11 +265,12 @@ export async function containerPruneCommand(ctx: CliContext, o: Opts): Promise<v
     if (!(await confirm("Are you sure you want to continue?"))) return;
   }
   const engine = await ctx.engine();
-  const r = await engine.pruneContainers();
+  const r = await pruneContainers(engine);
   if (r.removed.length) process.stdout.write(`Deleted Containers:\n${r.removed.join("\n")}\n\n`);
-  const { humanSize } = await import("../../gotext/index.js");
   process.stdout.write(`Total reclaimed space: ${humanSize(r.reclaimed)}\n`);
 }
 
 export { psCommand } from "./ps.js";
-export { execCommand, topCommand, diffCommand, cpCommand, exportCommand, portCommand, statsCommand } from "./container-fs.js";
+export { execCommand } from "./exec.js";
+export { topCommand, portCommand, statsCommand, diffCommand } from "./container-info.js";
+export { cpCommand, exportCommand } from "./container-files.js";

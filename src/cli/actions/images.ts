@@ -1,16 +1,18 @@
 import type { Engine } from "../../engine/engine.js";
-import { InvalidArgumentError, asSkiffError } from "../../errors.js";
-import { imageHistory, imageInspect } from "../../image/inspect.js";
+import { asSkiffError } from "../../errors.js";
+import { parseFilterFlags } from "../../engine/filters.js";
+import { history, listImages as imageList, removeImage, type ImageSummary } from "../../engine/images.js";
+import { inspectImage } from "../../engine/inspect.js";
+import { pruneImages as prune } from "../../engine/prune.js";
 import { parseReference } from "../../image/reference.js";
-import { familiar, type LocalImage } from "../../image/service.js";
 import type { CliContext } from "../context.js";
 import { ExitCode } from "../context.js";
 import { ago, ellipsis, goTimeString, humanSize } from "../../gotext/index.js";
 import { confirm, printInspect, printList } from "../output.js";
-import { globMatch, parseFilters } from "../options.js";
 import { shortId } from "../../digest.js";
 
-// What the image commands print, Docker's way.
+// What the image commands print, as the docker CLI prints the daemon's
+// image summaries: one row per repository:tag (cli/command/formatter/image.go).
 
 const IMAGE_HEADERS = {
   Repository: "REPOSITORY",
@@ -40,77 +42,39 @@ interface ImageRow {
   VirtualSize: string;
 }
 
-function created(img: LocalImage): Date {
-  const t = Date.parse(img.config.created ?? "");
-  return Number.isNaN(t) ? new Date(0) : new Date(t);
-}
-
-function splitTag(name: string): { repo: string; tag: string } {
+/** Repository and tag of a familiar name ("busybox:latest", "host:5000/a/b@sha256:…"). */
+function split(name: string): { repo: string; tag?: string; digest?: string } {
   const ref = parseReference(name);
-  return { repo: ref.familiarName(), tag: ref.tag ?? "<none>" };
+  return { repo: ref.familiarName(), tag: ref.tag, digest: ref.digest };
 }
 
-export function imageRows(images: LocalImage[], opts: { trunc?: boolean; repo?: string; filters?: string[] }): ImageRow[] {
-  const filters = parseFilters(opts.filters ?? [], ["dangling", "reference", "label", "before", "since"]);
-  const dangling = filters.get("dangling")?.[0];
-  if (dangling !== undefined && !["true", "false", "1", "0"].includes(dangling))
-    throw new InvalidArgumentError(`invalid filter 'dangling=${dangling}'`);
-  const wantRepo = opts.repo ? parseReference(opts.repo) : undefined;
-  const repoHasTag = opts.repo ? /:[^/]+$/.test(opts.repo) : false;
-  const rows: (ImageRow & { when: number })[] = [];
-  const sorted = [...images].sort((a, b) => created(b).getTime() - created(a).getTime());
-  for (const img of sorted) {
-    const isDangling = img.tags.length === 0;
-    if (dangling === "true" || dangling === "1") {
-      if (!isDangling) continue;
-    } else if (dangling === "false" || dangling === "0") {
-      if (isDangling) continue;
-    }
-    const labels = img.config.config?.Labels ?? {};
-    if (filters.get("label")?.some((l) => {
-      const [k, v] = l.split("=", 2);
-      return !(k! in labels) || (v !== undefined && labels[k!] !== v);
-    })) continue;
-    const when = created(img);
+export function imageRows(images: ImageSummary[], trunc = true): ImageRow[] {
+  const rows: ImageRow[] = [];
+  for (const img of images) {
+    const when = new Date(img.Created * 1000);
     const base = {
-      ID: opts.trunc === false ? img.record.id : shortId(img.record.id),
+      ID: trunc ? shortId(img.Id) : img.Id,
       CreatedSince: ago(when),
       CreatedAt: goTimeString(when),
-      Size: humanSize(img.size),
+      Size: humanSize(img.Size),
       Containers: "N/A",
       SharedSize: "N/A",
       UniqueSize: "N/A",
-      VirtualSize: humanSize(img.size),
-      when: when.getTime(),
+      VirtualSize: humanSize(img.VirtualSize),
     };
-    const digestFor = (repo: string) => {
-      const d = img.digests.map((x) => parseReference(x)).find((r) => r.familiarName() === repo);
-      return d?.digest ?? "<none>";
-    };
-    const names = img.tags.length ? img.tags : img.digests.length ? img.digests : [undefined];
-    for (const name of names) {
-      let row: ImageRow & { when: number };
-      if (!name) row = { ...base, Repository: "<none>", Tag: "<none>", Digest: "<none>" };
-      else {
-        const ref = parseReference(name);
-        row = { ...base, Repository: ref.familiarName(), Tag: ref.tag ?? "<none>", Digest: digestFor(ref.familiarName()) };
-        if (wantRepo && (ref.repository() !== wantRepo.repository() || (repoHasTag && ref.tag !== wantRepo.tag))) continue;
-      }
-      if (wantRepo && !name) continue;
-      const refs = filters.get("reference");
-      if (refs && !refs.some((p) => name && (globMatch(p, familiar(name)) || globMatch(p, splitTag(name).repo)))) continue;
-      rows.push(row);
-    }
+    const digestFor = (repo: string) => img.RepoDigests.map(split).find((r) => r.repo === repo)?.digest ?? "<none>";
+    if (img.RepoTags.length) for (const t of img.RepoTags.map(split)) rows.push({ ...base, Repository: t.repo, Tag: t.tag ?? "<none>", Digest: digestFor(t.repo) });
+    else if (img.RepoDigests.length) for (const d of img.RepoDigests.map(split)) rows.push({ ...base, Repository: d.repo, Tag: "<none>", Digest: d.digest ?? "<none>" });
+    else rows.push({ ...base, Repository: "<none>", Tag: "<none>", Digest: "<none>" });
   }
-  return rows.map(({ when: _w, ...r }) => r);
+  return rows;
 }
 
 export function listImages(engine: Engine, repo: string | undefined, opts: { all?: boolean; digests?: boolean; filter: string[]; format?: string; trunc?: boolean; quiet?: boolean }): void {
-  const all = engine.images.list();
-  // Without -a, untagged images that others were built on (build intermediates) are hidden, as Docker does.
-  const parents = new Set(all.map((i) => i.record.parent).filter(Boolean));
-  const shown = opts.all ? all : all.filter((i) => i.tags.length > 0 || !parents.has(i.record.id));
-  const rows = imageRows(shown, { trunc: opts.trunc, repo, filters: opts.filter });
+  const filters = parseFilterFlags(opts.filter);
+  // `images REPO[:TAG]` is a reference filter, as the docker CLI sends it.
+  if (repo) filters.set("reference", [...(filters.get("reference") ?? []), repo]);
+  const rows = imageRows(imageList(engine, { all: opts.all, filters }), opts.trunc !== false);
   if (opts.quiet) {
     const seen = new Set<string>();
     for (const r of rows) if (!seen.has(r.ID)) seen.add(r.ID) && process.stdout.write(`${r.ID}\n`);
@@ -128,8 +92,7 @@ export async function inspectImages(ctx: CliContext, names: string[], format?: s
   let failed = false;
   for (const n of names) {
     try {
-      const img = engine.images.get(n);
-      items.push(imageInspect(img, engine.storageDriver, img.record.layers.map((l) => engine.layers.diffDir(l))));
+      items.push(inspectImage(engine, n));
     } catch (e) {
       failed = true;
       process.stderr.write(`Error: ${asSkiffError(e).message}\n`);
@@ -140,24 +103,17 @@ export async function inspectImages(ctx: CliContext, names: string[], format?: s
 }
 
 export function showHistory(engine: Engine, name: string, opts: { human: boolean; trunc?: boolean; quiet?: boolean; format?: string }): void {
-  const img = engine.images.get(name);
-  const parentOf = (id: string) => {
-    try {
-      return engine.images.load(id);
-    } catch {
-      return undefined;
-    }
-  };
-  const rows = imageHistory(img, (i) => engine.layers.get(img.record.layers[i]!).size, parentOf).map((h) => {
-    const when = h.created ? new Date(h.created) : undefined;
-    const createdBy = h.createdBy.replace(/\t/g, " ");
+  const iso = (d: Date) => d.toISOString().replace(/\.\d+Z$/, "Z");
+  const rows = history(engine, name).map((h) => {
+    const when = h.Created ? new Date(h.Created * 1000) : undefined;
+    const createdBy = h.CreatedBy.replace(/\t/g, " ");
     return {
-      ID: h.id === "<missing>" ? h.id : opts.trunc === false ? h.id : shortId(h.id),
-      CreatedSince: when ? (opts.human ? ago(when) : when.toISOString().replace(/\.\d+Z$/, "Z")) : "N/A",
-      CreatedAt: when ? when.toISOString().replace(/\.\d+Z$/, "Z") : "",
+      ID: h.Id === "<missing>" ? h.Id : opts.trunc === false ? h.Id : shortId(h.Id),
+      CreatedSince: when ? (opts.human ? ago(when) : iso(when)) : "N/A",
+      CreatedAt: when ? iso(when) : "",
       CreatedBy: opts.trunc === false ? createdBy : ellipsis(createdBy, 45),
-      Size: opts.human ? humanSize(h.size) : String(h.size),
-      Comment: h.comment,
+      Size: opts.human ? humanSize(h.Size) : String(h.Size),
+      Comment: h.Comment,
     };
   });
   if (opts.quiet) {
@@ -176,7 +132,7 @@ export async function removeImages(engine: Engine, names: string[], opts: { forc
   let status = 0;
   for (const n of names) {
     try {
-      const r = await engine.images.remove(n, opts);
+      const r = await removeImage(engine, n, opts);
       for (const u of r.untagged) process.stdout.write(`Untagged: ${u}\n`);
       for (const d of r.deleted) process.stdout.write(`Deleted: ${d}\n`);
     } catch (e) {
@@ -195,7 +151,7 @@ export async function pruneImages(engine: Engine, opts: { all?: boolean; force?:
     process.stdout.write(`${warning}\n`);
     if (!(await confirm("Are you sure you want to continue?"))) return;
   }
-  const r = await engine.images.prune({ all: opts.all });
+  const r = await prune(engine, { all: opts.all, filters: parseFilterFlags(opts.filter) });
   if (r.untagged.length || r.deleted.length) {
     process.stdout.write("Deleted Images:\n");
     for (const u of r.untagged) process.stdout.write(`untagged: ${u}\n`);

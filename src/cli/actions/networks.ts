@@ -3,7 +3,7 @@ import { NotFoundError, SkiffError } from "../../errors.js";
 import { parseNetworkMode } from "../../network/mode.js";
 import { SLIRP } from "../../network/slirp.js";
 import { ExitCode, type CliContext } from "../context.js";
-import { parseFilters } from "../options.js";
+import { checkFilters, parseFilterFlags } from "../../engine/filters.js";
 import { confirm, printInspect, printList } from "../output.js";
 
 // What the network commands print (Docker's CLI, cli/command/network). The
@@ -39,7 +39,7 @@ function find(input: string): Network {
 const HEADERS = { ID: "NETWORK ID", Name: "NAME", Driver: "DRIVER", Scope: "SCOPE", IPv6: "IPV6", Internal: "INTERNAL", Labels: "LABELS", CreatedAt: "CREATED AT" };
 
 export async function networkListCommand(_ctx: CliContext, o: Opts): Promise<void> {
-  const filters = parseFilters((o.filter as string[]) ?? [], ["name", "id", "driver", "type", "scope", "label", "dangling"]);
+  const filters = checkFilters(parseFilterFlags((o.filter as string[]) ?? []), ["name", "id", "driver", "type", "scope", "label", "dangling"]);
   const keep = (n: Network) =>
     (!filters.has("name") || filters.get("name")!.some((v) => n.Name.includes(v))) &&
     (!filters.has("id") || filters.get("id")!.some((v) => idOf(n.Name).startsWith(v))) &&
@@ -93,7 +93,7 @@ export async function networkInspectCommand(ctx: CliContext, names: string[], o:
         continue;
       }
       if (kind !== n.Name) continue;
-      const address = engine.containerAddress(v.record.Id);
+      const address = engine.network.address(v.record);
       containers[v.record.Id] = {
         Name: v.record.Name.replace(/^\//, ""),
         EndpointID: "",

@@ -1,5 +1,7 @@
 import { SkiffError, InvalidArgumentError } from "../../errors.js";
-import { clientFor, listTags, parseUserReference, pull, push } from "../../engine/registry-ops.js";
+import { listTags, parseUserReference, pull } from "../../engine/pull.js";
+import { push, tagsOfRepository } from "../../engine/push.js";
+import { registryClient } from "../../engine/registry-client.js";
 import { removeCredentials, storeCredentials } from "../../registry/credentials.js";
 import { search } from "../../registry/search.js";
 import type { CliContext } from "../context.js";
@@ -12,24 +14,15 @@ import { ProgressPrinter } from "../progress.js";
 type Opts = Record<string, unknown>;
 
 export async function pullCommand(ctx: CliContext, name: string, o: Opts): Promise<void> {
-  await ctx.enterNamespace();
   const engine = await ctx.engine();
   const ref = parseUserReference(engine, name);
   const names = o.allTags ? (await listTags(engine, name)).map((t) => ref.withTag(t).toString()) : [name];
-  const printer = new ProgressPrinter();
   const quiet = Boolean(o.quiet);
+  // The docker CLI's own line: the daemon is told the tag it completed.
   if (!ref.tag && !ref.digest && !o.allTags && !quiet) process.stdout.write("Using default tag: latest\n");
   for (const n of names) {
-    const r = parseUserReference(engine, n);
-    if (!quiet) process.stdout.write(`${r.digest ?? r.tag ?? "latest"}: Pulling from ${r.familiarName().includes("/") || r.domain !== "docker.io" ? r.path : `library/${r.path.replace(/^library\//, "")}`}\n`);
+    const printer = new ProgressPrinter();
     const result = await pull(engine, n, { platform: o.platform as string | undefined }, quiet ? () => {} : printer.event);
-    if (quiet) {
-      process.stdout.write(`${result.name}\n`);
-      continue;
-    }
-    const familiar = parseUserReference(engine, result.name).familiarString();
-    printer.message(`Digest: ${result.digest}`);
-    printer.message(result.upToDate ? `Status: Image is up to date for ${familiar}` : `Status: Downloaded newer image for ${familiar}`);
     process.stdout.write(`${result.name}\n`);
   }
 }
@@ -37,20 +30,13 @@ export async function pullCommand(ctx: CliContext, name: string, o: Opts): Promi
 export async function pushCommand(ctx: CliContext, name: string, o: Opts): Promise<void> {
   const engine = await ctx.engine();
   const ref = parseUserReference(engine, name);
-  const names = o.allTags
-    ? engine.images
-        .list()
-        .flatMap((i) => i.tags)
-        .filter((t) => parseUserReference(engine, t).repository() === ref.repository())
-    : [name];
-  if (names.length === 0) throw new SkiffError(`An image does not exist locally with the tag: ${ref.familiarName()}`);
+  const names = o.allTags ? tagsOfRepository(engine, name) : [name];
   const quiet = Boolean(o.quiet);
   const printer = new ProgressPrinter();
-  if (!quiet) process.stdout.write(`The push refers to repository [${ref.repository().replace(/^docker\.io\//, "docker.io/")}]\n`);
+  if (!quiet) process.stdout.write(`The push refers to repository [${ref.repository()}]\n`);
   for (const n of names) {
-    const r = await push(engine, n, quiet ? () => {} : printer.event);
+    await push(engine, n, {}, quiet ? () => {} : printer.event);
     if (quiet) process.stdout.write(`${parseUserReference(engine, n).toString()}\n`);
-    else printer.message(`${r.tag}: digest: ${r.digest} size: ${r.size}`);
   }
 }
 
@@ -153,7 +139,7 @@ export async function searchCommand(ctx: CliContext, term: string, o: Opts): Pro
     host = term.slice(0, slash);
     what = term.slice(slash + 1);
   }
-  const client = clientFor(engine, host);
+  const client = registryClient(engine, host);
   let results;
   try {
     results = await search(client, what, { limit: o.limit as number | undefined });

@@ -1,12 +1,13 @@
 import type { Engine } from "../../engine/engine.js";
-import { checkStore } from "../../image/check.js";
+import { checkSystem, diskUsage } from "../../engine/disk-usage.js";
+import { systemPrune as prune } from "../../engine/prune.js";
 import { humanSize } from "../../gotext/index.js";
 import { confirm, printList } from "../output.js";
 
 // system check, df and prune.
 
 export async function systemCheck(engine: Engine, opts: { repair?: boolean; quick?: boolean }): Promise<number> {
-  const r = await checkStore(engine.layout, engine.images, opts);
+  const r = await checkSystem(engine, opts);
   process.stdout.write(`Checked ${r.blobs} blobs, ${r.layers} layers, ${r.images} images\n`);
   for (const p of r.problems) process.stdout.write(`${opts.repair ? "repaired" : "problem"}: ${p}\n`);
   if (r.leftovers.length) process.stdout.write(`${r.leftovers.length} leftover(s) of interrupted commands${opts.repair ? " removed" : " (removed by --repair)"}\n`);
@@ -27,7 +28,7 @@ interface DfRow {
 }
 
 export async function systemDf(engine: Engine, opts: { verbose?: boolean; format?: string }): Promise<void> {
-  const u = engine.diskUsage();
+  const u = diskUsage(engine);
   const pct = (part: number, whole: number) => (whole ? ` (${Math.round((part / whole) * 100)}%)` : "");
   const rows: DfRow[] = [
     { Type: "Images", TotalCount: String(u.images.total), Active: String(u.images.active), Size: humanSize(u.images.size), Reclaimable: humanSize(u.images.reclaimable) + pct(u.images.reclaimable, u.images.size) },
@@ -55,7 +56,7 @@ export async function systemPrune(engine: Engine, opts: { all?: boolean; force?:
     process.stdout.write(lines.join("\n"));
     if (!(await confirm("Are you sure you want to continue?"))) return;
   }
-  const r = await engine.prune({ all: opts.all, volumes: opts.volumes });
+  const r = await prune(engine, { all: opts.all, volumes: opts.volumes });
   if (r.containers.length) process.stdout.write(`Deleted Containers:\n${r.containers.join("\n")}\n\n`);
   if (r.volumes.length) process.stdout.write(`Deleted Volumes:\n${r.volumes.join("\n")}\n\n`);
   if (r.images.untagged.length || r.images.deleted.length) {

@@ -54,7 +54,8 @@ export function registerImageCommands(program: Command, ctx: CliContext): void {
       .argument("<source>", "SOURCE_IMAGE[:TAG]")
       .argument("<target>", "TARGET_IMAGE[:TAG]")
       .action(async (source: string, target: string) => {
-        await (await ctx.engine()).images.tag(source, target);
+        const { tagImage } = await import("../../engine/images.js");
+        await tagImage(await ctx.engine(), source, target);
       });
   tag(program.command("tag").description("Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE"));
   tag(image.command("tag").description("Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE"));
@@ -91,13 +92,14 @@ export function registerImageCommands(program: Command, ctx: CliContext): void {
     .option("--format <format>", "'json' to list mounts as JSON")
     .action(async (names: string[], opts: { format?: string }) => {
       const engine = await ctx.engine();
+      const { mountedImages, mountImage } = await import("../../engine/image-mount.js");
       if (names.length === 0) {
-        const list = engine.mountedImages();
+        const list = mountedImages(engine);
         if (opts.format === "json") process.stdout.write(`${JSON.stringify(list.map((m) => ({ id: m.id.slice(7), mountpoint: m.path })))}\n`);
         else for (const m of list) process.stdout.write(`${m.id.slice(7, 19)} ${m.path}\n`);
         return;
       }
-      for (const n of names) process.stdout.write(`${await engine.mountImage(n)}\n`);
+      for (const n of names) process.stdout.write(`${await mountImage(engine, n)}\n`);
     });
 
   image
@@ -107,7 +109,8 @@ export function registerImageCommands(program: Command, ctx: CliContext): void {
     .argument("<image...>")
     .action(async (names: string[]) => {
       const engine = await ctx.engine();
-      for (const n of names) process.stdout.write(`${(await engine.unmountImage(n)).slice(7)}\n`);
+      const { unmountImage } = await import("../../engine/image-mount.js");
+      for (const n of names) process.stdout.write(`${(await unmountImage(engine, n)).slice(7)}\n`);
     });
 
   const save = (cmd: Command) =>

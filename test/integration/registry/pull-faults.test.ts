@@ -189,14 +189,16 @@ describe.skipIf(isRoot)("kill -9 in the middle of a pull", () => {
     proxy.faults.push({ method: "GET", path: blobPath(), kind: "stall", afterBytes: 300_000 });
     const child = spawn(process.execPath, [skiffBin, "pull", ref], { env: { ...env.env, SKIFF_REGISTRY_TIMEOUT_MS: "60000" }, stdio: "ignore" });
     const exited = new Promise((r) => child.once("exit", r));
-    /** Our processes running `skiff pull <ref>` (the CLI and its copy inside the namespace). */
+    /** The CLI, and the pull it runs inside the namespace (skiff's internal entry point, SKIFF_INSIDE in its environment). */
     const pulls = () =>
       readdirSync("/proc")
         .filter((d) => /^\d+$/.test(d))
         .filter((d) => {
           try {
             const argv = readFileSync(`/proc/${d}/cmdline`, "utf8").split("\0");
-            return argv.includes(skiffBin) && argv.includes("pull") && argv.includes(ref);
+            if (!argv.includes(skiffBin)) return false;
+            if (Number(d) === child.pid) return true;
+            return readFileSync(`/proc/${d}/environ`, "utf8").split("\0").includes("SKIFF_INSIDE=1");
           } catch {
             return false;
           }

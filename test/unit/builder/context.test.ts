@@ -49,16 +49,16 @@ describe(".dockerignore", () => {
 describe("openContext", () => {
   test("a directory with its Dockerfile (or -f) and .dockerignore", async () => {
     files({ Dockerfile: "FROM a\n", "other.df": "FROM b\n", ".dockerignore": "*.log\n" });
-    const ctx = await openContext(dir, { tmpDir: join(dir, "..", "unused") });
+    const ctx = await openContext({ path: dir, tmpDir: join(dir, "..", "unused") });
     expect(ctx.dir).toBe(dir);
     expect(ctx.dockerfile).toBe("FROM a\n");
     expect(ctx.excluded("x.log")).toBe(true);
     ctx.close();
-    const other = await openContext(dir, { file: join(dir, "other.df"), tmpDir: "" });
+    const other = await openContext({ path: dir, file: join(dir, "other.df"), tmpDir: "" });
     expect(other.dockerfile).toBe("FROM b\n");
-    await expect(openContext(join(dir, "nope"), { tmpDir: "" })).rejects.toThrow(/path ".*nope" not found/);
+    await expect(openContext({ path: join(dir, "nope"), tmpDir: "" })).rejects.toThrow(/path ".*nope" not found/);
     rmSync(join(dir, "Dockerfile"));
-    await expect(openContext(dir, { tmpDir: "" })).rejects.toThrow(/no such file or directory/);
+    await expect(openContext({ path: dir, tmpDir: "" })).rejects.toThrow(/no such file or directory/);
   });
 
   test("archives are told apart from a Dockerfile by their magic bytes", () => {

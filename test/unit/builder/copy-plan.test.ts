@@ -1,7 +1,8 @@
 import { describe, expect, test } from "vitest";
 import {
-  checkMultipleSources, cleanSource, destination, globRegex, matchSource, parseChmod, splitChown, targetFor,
+  checkMultipleSources, cleanSource, destination, matchSource, parseChmod, splitChown, targetFor,
 } from "../../../src/builder/copy-plan.js";
+import { globRegex } from "../../../src/gotext/path-match.js";
 
 // COPY/ADD: which context paths a source names and where each one lands.
 

@@ -1,10 +1,14 @@
 import { join } from "node:path";
-import type { Engine } from "../engine/engine.js";
-import type { ContainerView } from "./service.js";
+import { NotFoundError, SkiffError } from "../errors.js";
+import { imageInspect } from "../image/inspect.js";
+import type { Engine } from "./engine.js";
 
-// `docker container inspect`'s JSON shape (Engine API ContainerInspect).
+// `inspect`: Docker's JSON for containers (Engine API ContainerInspect),
+// images and volumes, and the generic lookup the CLI's `inspect` does
+// (containers first, then images, then volumes).
 
-export function containerInspect(engine: Engine, v: ContainerView): Record<string, unknown> {
+export function inspectContainer(engine: Engine, name: string): Record<string, unknown> {
+  const v = engine.containers.get(name);
   const r = v.record;
   const s = v.state;
   const dir = engine.containers.store.dir(r.Id);
@@ -88,4 +92,34 @@ export function containerInspect(engine: Engine, v: ContainerView): Record<strin
     Config: { ...r.Config, StopTimeout: r.Config.StopTimeout },
     NetworkSettings: engine.network.settings(r),
   };
+}
+
+export function inspectImage(engine: Engine, name: string): Record<string, unknown> {
+  const img = engine.images.get(name);
+  return imageInspect(img, engine.storageDriver, img.record.layers.map((l) => engine.layers.diffDir(l)));
+}
+
+export function inspectVolume(engine: Engine, name: string): Record<string, unknown> {
+  return { ...engine.volumes.inspectOne(name) };
+}
+
+export type ObjectType = "container" | "image" | "volume";
+
+/** The first object of that name, looked up as Docker's CLI does; refused with Docker's words when there is none. */
+export function inspectAny(engine: Engine, name: string, type?: string): Record<string, unknown> {
+  const kinds: [ObjectType, (e: Engine, n: string) => Record<string, unknown>][] = [
+    ["container", inspectContainer],
+    ["image", inspectImage],
+    ["volume", inspectVolume],
+  ];
+  if (type !== undefined && !kinds.some(([k]) => k === type)) throw new SkiffError(`"${type}" is not a valid value for --type`, { code: 1, status: 400 });
+  for (const [kind, inspect] of kinds) {
+    if (type !== undefined && type !== kind) continue;
+    try {
+      return inspect(engine, name);
+    } catch (e) {
+      if (type === kind) throw e;
+    }
+  }
+  throw new NotFoundError(`No such object: ${name}`);
 }

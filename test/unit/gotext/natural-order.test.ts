@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { naturalCompare } from "../../../src/cli/actions/container-fs.js";
+import { naturalCompare } from "../../../src/gotext/natural-order.js";
 
 describe("natural order (docker port's sort)", () => {
   test("digit runs compare as numbers", () => {
