@@ -1,4 +1,3 @@
-import type { ContainerRecord } from "../container/record.js";
 import { InvalidArgumentError } from "../errors.js";
 import type { RuntimeSpec, SpecMount } from "./spec-file.js";
 import type { ResolvedUser } from "./user.js";
@@ -33,7 +32,31 @@ const DEVICES = ["/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/ura
 
 export const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-export function capabilities(record: ContainerRecord): string[] {
+/**
+ * What a container's process is made from: the parts of its record the
+ * runtime reads (the container room's record has these fields, and more).
+ */
+export interface ProcessRecord {
+  Config: {
+    Hostname: string;
+    Env: string[];
+    Cmd: string[] | null;
+    Entrypoint: string[] | null;
+    WorkingDir: string;
+    Tty: boolean;
+  };
+  HostConfig: {
+    Privileged: boolean;
+    CapAdd: string[];
+    CapDrop: string[];
+    Tmpfs: Record<string, string>;
+    Init: boolean;
+    ReadonlyRootfs: boolean;
+    Ulimits: { Name: string; Soft: number; Hard: number }[];
+  };
+}
+
+export function capabilities(record: Pick<ProcessRecord, "HostConfig">): string[] {
   const norm = (c: string) => {
     const up = c.toUpperCase();
     return up === "ALL" ? up : up.startsWith("CAP_") ? up : `CAP_${up}`;
@@ -60,7 +83,7 @@ export function parseUlimit(s: string): { Name: string; Soft: number; Hard: numb
 }
 
 export interface SpecInputs {
-  record: ContainerRecord;
+  record: ProcessRecord;
   rootfs: string;
   user: ResolvedUser;
   /** Host files bound at /etc/hosts, /etc/hostname, /etc/resolv.conf. */

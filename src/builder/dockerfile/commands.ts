@@ -1,10 +1,9 @@
 import { parseGoDuration } from "./duration.js";
 import { SyntaxProblem } from "./errors.js";
 import { checkFlags, type FlagValues } from "./flags.js";
-import type { Head } from "./instructions.js";
 import { parseJsonArray } from "./json-form.js";
 import { checkMountSyntax } from "./mount.js";
-import type { CmdInstruction, EntrypointInstruction, HealthcheckInstruction, RunInstruction, ShellInstruction } from "./types.js";
+import type { CmdInstruction, EntrypointInstruction, HealthcheckInstruction, InstructionBase as Head, RunInstruction, ShellInstruction } from "./types.js";
 import { isSpace } from "./words.js";
 
 // The instructions that carry a command: RUN, CMD, ENTRYPOINT, SHELL and

@@ -1,8 +1,7 @@
 import { DockerfileError, SyntaxProblem, locate } from "./errors.js";
 import { mountFrom } from "./mount.js";
 import { checkStaticFrom } from "./expand.js";
-import type { Stage } from "./stages.js";
-import type { EscapeToken, Instruction } from "./types.js";
+import type { EscapeToken, Instruction, Stage } from "./types.js";
 
 // Edges between stages: a stage needs its base stage, the stages it copies
 // from (`COPY --from=name|index`) and the stages it mounts (`RUN

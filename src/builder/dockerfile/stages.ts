@@ -4,7 +4,9 @@ import { DockerfileError, locate } from "./errors.js";
 import { linkStages, type Dependency } from "./graph.js";
 import { expandString } from "./shell.js";
 import { withSuggestion } from "./suggest.js";
-import type { ArgInstruction, EscapeToken, FromInstruction, Instruction, ParsedDockerfile, ParseWarning } from "./types.js";
+import type { ArgInstruction, EscapeToken, Instruction, ParsedDockerfile, ParseWarning, Stage, StageBase } from "./types.js";
+
+export type { Stage, StageBase } from "./types.js";
 
 // Multi-stage builds: a stage runs from one FROM to the next. FROM lines see
 // only the global scope (automatic platform ARGs and ARGs declared before the
@@ -13,28 +15,6 @@ import type { ArgInstruction, EscapeToken, FromInstruction, Instruction, ParsedD
 // the target needs are built, and stages that do not need each other can be
 // built at the same time.
 // https://docs.docker.com/build/building/multi-stage/
-
-export type StageBase = { kind: "scratch" } | { kind: "stage"; index: number } | { kind: "image"; ref: string };
-
-export interface Stage {
-  index: number;
-  /** The `AS` name, lower-cased. */
-  name?: string;
-  /** How Docker shows the stage: its name, or "stage-N". */
-  label: string;
-  from: FromInstruction;
-  /** The FROM argument with global ARGs expanded, resolved. */
-  base: StageBase;
-  /** `FROM --platform=…`, expanded. */
-  platform?: string;
-  /** ONBUILD triggers of the parent stage, which run before this stage's own instructions. */
-  triggers: Instruction[];
-  instructions: Instruction[];
-  /** Stages this one needs (base, COPY --from, RUN --mount from), by index, ascending. */
-  dependsOn: number[];
-  /** Images read by COPY --from or RUN --mount from (not the base). */
-  images: string[];
-}
 
 export interface PlanOptions {
   /** The stage to build (`--target`); the last one when not given. */

@@ -234,3 +234,26 @@ export interface ParsedDockerfile {
   instructions: Instruction[];
   warnings: ParseWarning[];
 }
+
+/** A build stage, from one FROM to the next (planned in stages.ts). */
+export type StageBase = { kind: "scratch" } | { kind: "stage"; index: number } | { kind: "image"; ref: string };
+
+export interface Stage {
+  index: number;
+  /** The `AS` name, lower-cased. */
+  name?: string;
+  /** How Docker shows the stage: its name, or "stage-N". */
+  label: string;
+  from: FromInstruction;
+  /** The FROM argument with global ARGs expanded, resolved. */
+  base: StageBase;
+  /** `FROM --platform=…`, expanded. */
+  platform?: string;
+  /** ONBUILD triggers of the parent stage, which run before this stage's own instructions. */
+  triggers: Instruction[];
+  instructions: Instruction[];
+  /** Stages this one needs (base, COPY --from, RUN --mount from), by index, ascending. */
+  dependsOn: number[];
+  /** Images read by COPY --from or RUN --mount from (not the base). */
+  images: string[];
+}
