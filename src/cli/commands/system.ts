@@ -17,19 +17,16 @@ export function registerSystemCommands(program: Command, ctx: CliContext): void 
     .description("Show the skiff version information")
     .option("-f, --format <format>", "format the output using a Go template, or 'json'")
     .action(async (opts: { format?: string }) => {
-      const { release } = await import("node:os");
-      const v = {
-        Client: { Version: VERSION, ApiVersion: "1.43", Os: "linux", Arch: process.arch === "x64" ? "amd64" : process.arch, NodeVersion: process.version },
-        Server: { Engine: { Version: VERSION, KernelVersion: release(), Rootless: process.getuid?.() !== 0 } },
-      };
+      const { versionInfo } = await import("../../engine/version.js");
+      const v = versionInfo();
       if (opts.format) {
         const { printFormatted } = await import("../output.js");
-        printFormatted([v], opts.format);
+        printFormatted([{ Client: { Version: v.Version, ApiVersion: v.ApiVersion, Os: v.Os, Arch: v.Arch, NodeVersion: v.NodeVersion }, Server: v }], opts.format);
         return;
       }
       process.stdout.write(
-        `Client:\n Version:           ${VERSION}\n API version:       1.43\n Node.js version:   ${process.version}\n OS/Arch:           linux/${v.Client.Arch}\n\n` +
-          `Server: skiff (daemonless, rootless)\n Engine:\n  Version:          ${VERSION}\n  Kernel Version:   ${release()}\n`,
+        `Client:\n Version:           ${v.Version}\n API version:       ${v.ApiVersion}\n Node.js version:   ${v.NodeVersion}\n OS/Arch:           ${v.Os}/${v.Arch}\n\n` +
+          `Server: skiff (daemonless, rootless)\n Engine:\n  Version:          ${v.Version}\n  API version:      ${v.ApiVersion} (minimum version ${v.MinAPIVersion})\n  Kernel Version:   ${v.KernelVersion}\n`,
       );
     });
 
@@ -96,9 +93,8 @@ export function registerSystemGroup(program: Command, ctx: CliContext): void {
     .command("migrate")
     .description("Stop the pause process that holds skiff's user namespace (it is recreated on next use)")
     .action(async () => {
-      const engine = await ctx.engine();
-      const pid = engine.userns.livePid();
-      if (pid) process.kill(pid, "SIGTERM");
+      const { migrate } = await import("../../engine/system.js");
+      migrate(await ctx.engine());
     });
 
   system
