@@ -45,6 +45,7 @@ export class CliContext {
         inNamespace: process.env.SKIFF_IN_NS === "1",
         // A test knob: one command can be given more (or less) registry patience than skiff.conf's.
         registryTimeoutMs: Number(process.env.SKIFF_REGISTRY_TIMEOUT_MS) || undefined,
+        onWarning: (message) => process.stderr.write(`WARN: ${message}\n`),
       });
     }
     return this.engineInstance;

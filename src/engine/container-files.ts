@@ -20,7 +20,7 @@ function requireNamespace(engine: Engine, what: string): void {
 }
 
 /** `cp` between a container and host paths ("-" is a tar on stdin/stdout). */
-export async function copyFiles(engine: Engine, src: string, dest: string, opts: { archive: boolean; followLink: boolean; stdin?: Readable; stdout?: Writable }): Promise<void> {
+export async function copyFiles(engine: Engine, src: string, dest: string, opts: { archive: boolean; followLink: boolean; stdin: Readable; stdout: Writable }): Promise<void> {
   requireNamespace(engine, "cp");
   const from = splitCopyArg(src);
   const to = splitCopyArg(dest);
@@ -30,13 +30,13 @@ export async function copyFiles(engine: Engine, src: string, dest: string, opts:
   if (from.container) {
     const root = await engine.containers.mountedRootfs(from.container);
     const path = resolveInRoot(root, from.path, opts.followLink || from.path.endsWith("/"));
-    if (to.path === "-") await tarOf(path, opts.stdout ?? process.stdout);
+    if (to.path === "-") await tarOf(path, opts.stdout);
     else copyTree(path, to.path, { contentsOnly: contentsOnly(from.path), archive: opts.archive, ownerRoot: true });
     return;
   }
   const root = await engine.containers.mountedRootfs(to.container!);
   const target = resolveInRoot(root, to.path, true);
-  if (from.path === "-") await untarInto(opts.stdin ?? process.stdin, target);
+  if (from.path === "-") await untarInto(opts.stdin, target);
   else copyTree(from.path, target, { contentsOnly: contentsOnly(from.path), archive: opts.archive, ownerRoot: !opts.archive });
 }
 

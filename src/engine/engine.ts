@@ -35,6 +35,8 @@ export interface EngineOptions {
   inNamespace?: boolean;
   /** Registry patience, overriding skiff.conf's (milliseconds without progress). */
   registryTimeoutMs?: number;
+  /** Where warnings that no verb returns go (the namespace's set-up): the face prints them. */
+  onWarning?: (message: string) => void;
 }
 
 export class Engine {
@@ -70,7 +72,7 @@ export class Engine {
   }
 
   get userns(): UserNamespace {
-    return this.once("userns", () => new UserNamespace(this.runRoot, mappingForCurrentUser(), currentUser().user));
+    return this.once("userns", () => new UserNamespace(this.runRoot, mappingForCurrentUser(), currentUser().user, this.options.onWarning));
   }
 
   get layout(): StoreLayout {

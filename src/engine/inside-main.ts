@@ -22,7 +22,7 @@ export async function insideMain(): Promise<number> {
     const req = JSON.parse(Buffer.concat(chunks).toString()) as InsideRequest;
     const verb = VERBS[req.verb];
     if (!verb) throw new Error(`no verb ${req.verb} runs inside the namespace`);
-    const engine = Engine.open({ ...req.options, inNamespace: true });
+    const engine = Engine.open({ ...req.options, inNamespace: true, onWarning: (warning) => write({ warning }) });
     write({ result: await verb(engine, req.args as never, (event) => write({ event })) });
   } catch (err) {
     const e = asSkiffError(err);

@@ -7,8 +7,8 @@ import type { Engine, EngineOptions } from "./engine.js";
 // by container ids); a process outside it — `skiff run`, which stays outside
 // to start quickly — runs such a verb through this internal entry point: the
 // same code, started once more inside the namespace, reading its request on
-// stdin and answering with JSON lines on stdout ({"event"} progress messages,
-// then one {"result"} or {"error"}). It is not the CLI: no argv, no printing.
+// stdin and answering with JSON lines on stdout ({"event"} progress messages and
+// {"warning"}s, then one {"result"} or {"error"}). It is not the CLI: no argv, no printing.
 
 export interface InsideRequest {
   verb: string;
@@ -24,7 +24,7 @@ export interface InsideError {
   status: number;
 }
 
-export type InsideLine = { event: CopyEvent } | { result: unknown } | { error: InsideError };
+export type InsideLine = { event: CopyEvent } | { warning: string } | { result: unknown } | { error: InsideError };
 
 /** Run `verb` inside the namespace and return its result; its progress comes through `progress`. */
 export async function runInside(engine: Engine, verb: string, args: unknown, progress: (e: CopyEvent) => void): Promise<unknown> {
@@ -45,6 +45,7 @@ export async function runInside(engine: Engine, verb: string, args: unknown, pro
       const line = JSON.parse(pending.slice(0, nl)) as InsideLine;
       pending = pending.slice(nl + 1);
       if ("event" in line) progress(line.event);
+      else if ("warning" in line) engine.options.onWarning?.(line.warning);
       else answer = line;
     }
   });

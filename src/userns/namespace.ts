@@ -43,6 +43,8 @@ export class UserNamespace {
     readonly runRoot: string,
     readonly mapping: IdMapping,
     private readonly user: string,
+    /** Told once, when the namespace is created with a single-id mapping. */
+    private readonly warn: (message: string) => void = () => {},
   ) {
     this.pidFile = join(runRoot, "pause.pid");
   }
@@ -77,9 +79,9 @@ export class UserNamespace {
     }
     if (this.mapping.singleId && !this.warned) {
       this.warned = true;
-      process.stderr.write(
-        `WARN: no subordinate ids for ${this.user} in /etc/subuid and /etc/subgid: using a single-id mapping; ` +
-          `files owned by other users in images will belong to you\n`,
+      this.warn(
+        `no subordinate ids for ${this.user} in /etc/subuid and /etc/subgid: using a single-id mapping; ` +
+          `files owned by other users in images will belong to you`,
       );
     }
     return args;

@@ -9,7 +9,7 @@ type Opts = Record<string, unknown>;
 
 export async function cpCommand(ctx: CliContext, src: string, dest: string, o: Opts): Promise<void> {
   await ctx.enterNamespace();
-  await copyFiles(await ctx.engine(), src, dest, { archive: Boolean(o.archive), followLink: Boolean(o.followLink) });
+  await copyFiles(await ctx.engine(), src, dest, { archive: Boolean(o.archive), followLink: Boolean(o.followLink), stdin: process.stdin, stdout: process.stdout });
 }
 
 export async function exportCommand(ctx: CliContext, container: string, o: Opts): Promise<void> {
