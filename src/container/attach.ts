@@ -1,4 +1,4 @@
-import type { Duplex, Readable, Writable } from "node:stream";
+import { PassThrough, Writable as WritableStream, type Duplex, type Readable, type Writable } from "node:stream";
 
 // The client side of the monitor's attach protocol (native/lib/frames.h):
 // Docker's stream header — 1 byte type, 3 zero bytes, 4-byte big-endian
@@ -118,4 +118,74 @@ export function relay(conn: Duplex, io: AttachIO): Promise<AttachEnd> {
       });
     }
   });
+}
+
+/**
+ * The monitor's attach connection as separate streams, for a caller that
+ * relays them elsewhere (the API server's hijacked connections): stdout and
+ * stderr end when the process has exited, `exited` then settles with its
+ * code (or with -1 when the connection closed without one); writes to stdin
+ * become stdin frames, its end a close-stdin frame.
+ */
+export interface MonitorStreams {
+  stdin: Writable;
+  stdout: Readable;
+  stderr: Readable;
+  exited: Promise<number>;
+  resize(rows: number, cols: number): void;
+  close(): void;
+}
+
+export function monitorStreams(conn: Duplex): MonitorStreams {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let settle!: (code: number) => void;
+  const exited = new Promise<number>((resolve) => (settle = resolve));
+  let buf: Buffer = Buffer.alloc(0);
+  let code = -1;
+  const end = () => {
+    stdout.end();
+    stderr.end();
+    settle(code);
+  };
+  conn.on("data", (chunk: Buffer) => {
+    buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
+    while (buf.length >= 8) {
+      const len = buf.readUInt32BE(4);
+      if (buf.length < 8 + len) break;
+      const type = buf[0]!;
+      const payload = buf.subarray(8, 8 + len);
+      buf = buf.subarray(8 + len);
+      if (type === FRAME.stdout) stdout.write(payload);
+      else if (type === FRAME.stderr) stderr.write(payload);
+      else if (type === FRAME.exit) {
+        code = Number(payload.toString()) || 0;
+        end();
+        conn.destroy();
+      }
+    }
+  });
+  conn.on("close", end);
+  conn.on("error", end);
+  const send = (type: number, payload: Buffer | string) => {
+    if (!conn.destroyed && conn.writable) conn.write(frame(type, payload));
+  };
+  const stdin = new WritableStream({
+    write(chunk: Buffer, _enc, cb) {
+      send(FRAME.stdin, chunk);
+      cb();
+    },
+    final(cb) {
+      send(FRAME.closeStdin, "");
+      cb();
+    },
+  });
+  return {
+    stdin,
+    stdout,
+    stderr,
+    exited,
+    resize: (rows, cols) => send(FRAME.resize, `${rows} ${cols}`),
+    close: () => conn.destroy(),
+  };
 }

@@ -18,6 +18,7 @@ import { containerHooks } from "./container-hooks.js";
 import { VolumeService } from "../volume/service.js";
 import { VolumeStore } from "../volume/store.js";
 import { NetworkService } from "../network/service.js";
+import { Sessions } from "./sessions.js";
 
 // The engine wires the services once; it is the only place that knows them
 // all (DESIGN.md §1). It holds no verbs: each Docker operation is a function
@@ -153,6 +154,11 @@ export class Engine {
           },
         }),
     );
+  }
+
+  /** Attach and exec sessions held by this process (the API server's). */
+  get sessions(): Sessions {
+    return this.once("sessions", () => new Sessions());
   }
 
   /** A fresh store destination for one copy (pull, load, import). */

@@ -5,6 +5,7 @@ import { ConflictError, NotFoundError } from "../errors.js";
 import type { ExecRequest } from "../container/service.js";
 import { readState } from "../container/state.js";
 import type { Launched } from "../runtime/launch.js";
+import { monitorStreams, type MonitorStreams } from "../container/attach.js";
 import type { Engine } from "./engine.js";
 
 // `exec` as Docker's API has it: create (an id and its configuration), start
@@ -126,4 +127,22 @@ function statOrUndefined(p: string): { mtimeMs: number } | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Start an exec and hand over its streams (the API's exec start); its terminal size can then be changed by id. */
+export async function openExecSession(engine: Engine, id: string, opts: { tty?: boolean; consoleSize?: [number, number] } = {}): Promise<{ tty: boolean; streams: MonitorStreams }> {
+  const { config } = findExec(engine, id);
+  const tty = opts.tty ?? config.request.tty;
+  const launched = await startExec(engine, id, { tty });
+  const streams = monitorStreams(launched.attach!);
+  if (tty && opts.consoleSize) streams.resize(opts.consoleSize[0], opts.consoleSize[1]);
+  const unregister = engine.sessions.register(config.ID, streams);
+  void streams.exited.then(unregister);
+  return { tty, streams };
+}
+
+/** A new terminal size for a running exec started by this process. */
+export function resizeExec(engine: Engine, id: string, rows: number, cols: number): void {
+  const { config } = findExec(engine, id);
+  if (!engine.sessions.resize(config.ID, rows, cols)) throw new ConflictError(`exec ${config.ID} is not running`);
 }

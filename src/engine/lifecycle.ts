@@ -5,6 +5,7 @@ import type { ContainerView } from "../container/service.js";
 import { waitFor } from "../container/signals.js";
 import type { Launched } from "../runtime/launch.js";
 import type { Engine } from "./engine.js";
+import { closedConnection, connectAttach } from "./attach.js";
 
 // A container's lifecycle verbs: start, stop, restart, kill, pause,
 // unpause, rename, remove and wait. Each takes a name or id prefix and
@@ -19,8 +20,24 @@ export interface StartResult extends ContainerView, Launched {
 /** Start a created or stopped container; with `attach`, the result carries a connection to its stdio from the first byte. */
 export async function startContainer(engine: Engine, name: string, opts: { attach?: boolean } = {}): Promise<StartResult> {
   const before = engine.containers.get(name);
+  const id = before.record.Id;
   const wasUp = before.state.Running || before.state.MonitorPid > 0;
-  const r = await engine.containers.start(before.record.Id, opts);
+  // A client of this process attached before the start (`docker run` does): it gets the output from the first byte.
+  const waiter = wasUp || opts.attach ? undefined : engine.sessions.takeWaiter(id);
+  let r;
+  try {
+    r = await engine.containers.start(id, { attach: opts.attach || Boolean(waiter) });
+  } catch (e) {
+    for (const w of [...(waiter ? [waiter] : []), ...engine.sessions.takeAll(id)]) w(closedConnection());
+    throw e;
+  }
+  if (waiter && r.attach) {
+    waiter(r.attach);
+    r = { ...r, attach: undefined };
+  }
+  for (const late of engine.sessions.takeAll(id)) {
+    connectAttach(engine, id).then(late, () => late(closedConnection()));
+  }
   return { ...r, started: !wasUp };
 }
 
