@@ -3,7 +3,8 @@
 #   sudo scripts/setup-host.sh [USER]
 # Installs the Debian/Ubuntu packages skiff uses (uidmap, fuse-overlayfs,
 # slirp4netns, busybox-static, a C compiler) and the reference tools its tests
-# compare against (podman, buildah, skopeo, crun, umoci, docker-registry, tmux);
+# compare against (podman, buildah, skopeo, crun, umoci, docker-registry, tmux,
+# and the Docker API clients: a docker CLI, docker-compose, python3-docker);
 # gives USER (default: the user who ran sudo) subordinate id ranges of 65536
 # ids when it has none; makes /dev/fuse and /dev/net/tun usable.
 # Safe to run again. Nothing here runs skiff itself: skiff never needs root.
@@ -20,7 +21,16 @@ apt-get update -qq >/dev/null || echo "setup-host: apt-get update failed; using 
 apt-get install -y -qq --no-install-recommends \
   uidmap fuse-overlayfs fuse3 slirp4netns busybox-static iproute2 \
   make gcc libc6-dev ca-certificates util-linux procps rsync tmux \
-  podman buildah skopeo crun umoci docker-registry apache2-utils >/dev/null
+  podman buildah skopeo crun umoci docker-registry apache2-utils \
+  docker-compose python3-docker >/dev/null
+
+# The Docker API tests drive skiff's socket with the real docker CLI. Where
+# none is installed, Debian's docker.io brings one; its daemon is not started.
+if ! command -v docker >/dev/null; then
+  printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+  apt-get install -y -qq --no-install-recommends docker.io >/dev/null || echo "setup-host: could not install a docker CLI" >&2
+  rm -f /usr/sbin/policy-rc.d
+fi
 
 if ! command -v node >/dev/null || [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 20 ]; then
   echo "setup-host: Node.js 20 or newer is needed (Debian 12 ships 18: see https://nodejs.org/en/download)" >&2
