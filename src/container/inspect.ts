@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import type { Engine } from "../engine/engine.js";
 import type { ContainerView } from "./service.js";
+import { readHealth } from "./health.js";
 
 // `docker container inspect`'s JSON shape (Engine API ContainerInspect).
 
@@ -9,6 +10,7 @@ export function containerInspect(engine: Engine, v: ContainerView): Record<strin
   const s = v.state;
   const dir = engine.containers.store.dir(r.Id);
   const userdata = join(dir, "userdata");
+  const health = readHealth(dir, r);
   return {
     Id: r.Id,
     Created: r.Created,
@@ -26,6 +28,7 @@ export function containerInspect(engine: Engine, v: ContainerView): Record<strin
       Error: s.Error,
       StartedAt: s.StartedAt,
       FinishedAt: s.FinishedAt,
+      ...(health ? { Health: health } : {}),
     },
     Image: r.Image,
     ResolvConfPath: join(userdata, "resolv.conf"),

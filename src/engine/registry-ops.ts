@@ -63,6 +63,7 @@ export async function pull(engine: Engine, name: string, opts: { platform?: stri
       }
     })();
     const result = await copyImage(image, engine.storeDestination({ mode: "pull" }), progress);
+    engine.images.logEvent("pull", full.familiarString(), full.familiarName());
     return { name: full.toString(), id: result.id, digest: image.topDigest, upToDate: before === result.id };
   } finally {
     client.close();
@@ -102,6 +103,7 @@ export async function push(engine: Engine, name: string, progress: (e: CopyEvent
     await engine.images.records.editNames((index) => {
       index.digests[`${target.repository()}@${result.manifestDigest}`] = image.record.id;
     });
+    engine.images.logEvent("push", target.familiarString(), target.familiarName());
     return { tag: target.tag ?? "latest", digest: result.manifestDigest, size: src.manifestRaw.length };
   } finally {
     client.close();

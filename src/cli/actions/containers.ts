@@ -5,6 +5,7 @@ import type { Engine } from "../../engine/engine.js";
 import { asSkiffError, InvalidArgumentError } from "../../errors.js";
 import { parseDetachKeys, relay, type AttachEnd } from "../../container/attach.js";
 import type { CreateRequest } from "../../container/create.js";
+import { healthFromFlags } from "../../container/health.js";
 import { streamLogs, parseLogTime } from "../../container/logs.js";
 import type { ContainerView } from "../../container/service.js";
 import { waitFor } from "../../container/signals.js";
@@ -60,6 +61,15 @@ function request(image: string, command: string[], o: Opts): CreateRequest {
     capDrop: o.capDrop as string[],
     privileged: o.privileged as boolean | undefined,
     platform: o.platform as string | undefined,
+    healthcheck: healthFromFlags({
+      cmd: o.healthCmd as string | undefined,
+      interval: o.healthInterval as string | undefined,
+      timeout: o.healthTimeout as string | undefined,
+      retries: o.healthRetries as string | undefined,
+      startPeriod: o.healthStartPeriod as string | undefined,
+      startInterval: o.healthStartInterval as string | undefined,
+      noHealthcheck: o.healthcheck === false,
+    }),
   };
 }
 
@@ -193,8 +203,7 @@ export async function stopCommand(ctx: CliContext, names: string[], o: Opts): Pr
 export async function restartCommand(ctx: CliContext, names: string[], o: Opts): Promise<void> {
   const engine = await ctx.engine();
   await each(names, async (n) => {
-    await engine.containers.stop(n, { timeout: o.time as number | undefined, signal: o.signal as string | undefined });
-    await engine.containers.start(n);
+    await engine.containers.restart(n, { timeout: o.time as number | undefined, signal: o.signal as string | undefined });
   });
 }
 
@@ -272,6 +281,7 @@ export async function attachCommand(ctx: CliContext, name: string, o: Opts): Pro
     conn.once("connect", resolve);
     conn.once("error", reject);
   });
+  engine.containers.logEvent(view.record, "attach");
   const end = await attachTo(engine, view, conn, { stdin: o.stdin !== false && view.record.Config.OpenStdin, detachKeys: o.detachKeys as string | undefined, sigProxy: o.sigProxy !== false });
   if (end.kind === "exit") throw new ExitCode(end.code);
   if (end.kind === "detached") process.stderr.write("\nread escape sequence\n");

@@ -10,6 +10,7 @@ import { parseFilters } from "../options.js";
 import { displayablePorts } from "../../network/display.js";
 import { join } from "node:path";
 import { shortId } from "../../digest.js";
+import { HEALTH_FILTER_VALUES, healthFilterValue, readHealth } from "../../container/health.js";
 
 // `ps`: Docker's columns, filters and formats.
 
@@ -35,6 +36,10 @@ const t = (s: string) => (s && !s.startsWith("0001-") ? Date.parse(s) : 0);
 /** Docker's PORTS column: "53/udp, 0.0.0.0:8080->80/tcp". */
 export function portsColumn(engine: Engine, v: ContainerView): string {
   return displayablePorts(engine.publishedPorts(v.record.Id));
+}
+
+function healthOf(engine: Engine, v: ContainerView) {
+  return readHealth(engine.containers.store.dir(v.record.Id), v.record);
 }
 
 function matches(engine: Engine, v: ContainerView, filters: Map<string, string[]>): boolean {
@@ -84,6 +89,9 @@ function matches(engine: Engine, v: ContainerView, filters: Map<string, string[]
       case "network":
         if (!any((x) => r.HostConfig.NetworkMode === x)) return false;
         break;
+      case "health":
+        if (!any((x) => x === healthFilterValue(healthOf(engine, v)))) return false;
+        break;
       case "publish":
       case "expose":
         if (!any((x) => Object.keys(key === "publish" ? r.HostConfig.PortBindings : r.Config.ExposedPorts).some((p) => p === x || p === `${x}/tcp`))) return false;
@@ -113,6 +121,7 @@ function imageColumn(engine: Engine, v: ContainerView): string {
 export async function psCommand(ctx: CliContext, o: Record<string, unknown>): Promise<void> {
   const engine = await ctx.engine();
   const filters = parseFilters((o.filter as string[]) ?? [], ["id", "name", "label", "exited", "status", "ancestor", "before", "since", "volume", "network", "publish", "expose", "health", "isolation", "is-task"]);
+  for (const x of filters.get("health") ?? []) if (!HEALTH_FILTER_VALUES.includes(x)) throw new InvalidArgumentError(`Unrecognised filter value for health: ${x}`);
   let list = engine.containers.list();
   const last = o.latest ? 1 : (o.last as number | undefined);
   if (last !== undefined && last >= 0) list = list.slice(0, last);
@@ -139,6 +148,7 @@ export async function psCommand(ctx: CliContext, o: Record<string, unknown>): Pr
         exitCode: v.state.ExitCode,
         startedAt: t(v.state.StartedAt),
         finishedAt: t(v.state.FinishedAt),
+        health: v.state.Running ? healthOf(engine, v)?.Status : undefined,
       }),
       Size: o.size ? `${humanSize(upper)} (virtual ${humanSize(upper + safeImageSize(engine, r.Image))})` : "",
       Names: r.Name,
