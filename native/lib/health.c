@@ -261,6 +261,8 @@ static void maybe_finish(void) {
 }
 
 static void start_probe(void) {
+  /* Exits from before this probe cannot be its own (and their pids may be reused by it). */
+  n_recent = 0;
   rfc3339_now(probe_start, sizeof probe_start);
   probe_start_mono = mono_ns();
   int sync[2] = {-1, -1}, out[2] = {-1, -1};
