@@ -7,6 +7,9 @@
  *          [--tty] [--stdin] [--attach-fd N] [--detach]
  *          [--restart no|always|unless-stopped|on-failure[:MAX]]
  *          [--umount PATH]... [--rm-path PATH]... [--prestart-hook ARG]...
+ *          [--events PATH --event-actor FILE [--events-max-size N] [--exec-session]]
+ *          [--health-spec FILE --health-interval NS --health-timeout NS
+ *           --health-start-period NS --health-start-interval NS --health-retries N]
  *          -- RUNTIME ARGS...
  *
  *   RUNTIME ARGS   e.g. skiff-runtime run --spec F; "--sync-fd K" and, with
@@ -32,6 +35,24 @@
  *   --prestart-hook  argv of a command run (env SKIFF_CONTAINER_PID) when the
  *                  runtime waits (spec sync-before-exec 1); non-zero exit kills
  *                  the process and reports "error prestart ..."
+ *   --events       append Docker events to this log (format, rotation at
+ *                  --events-max-size bytes, and the --event-actor file the
+ *                  host writes: lib/events.h), in Docker's order:
+ *                  "start" each time the process has started (before
+ *                  "started" is reported), "die" with exitCode and
+ *                  execDuration (seconds) each time it has exited (after
+ *                  DIR/exit is written), "health_status: healthy|unhealthy"
+ *                  when the health status changes, and "destroy" when the
+ *                  last --rm-path (the container's own directory) existed
+ *                  and was removed. A process that never started has no
+ *                  events.
+ *   --exec-session   the process is an exec session: its only event is
+ *                  "exec_die" with exitCode (the actor file has its execID)
+ *   --health-spec  run Docker's healthcheck while the process runs (lib/health.h):
+ *                  probes are "RUNTIME exec --pid PID --spec FILE --sync-fd K"
+ *                  (RUNTIME: the first word after --); the durations (ns) and
+ *                  retries are the effective ones, the host having applied
+ *                  Docker's defaults; the state goes to DIR/health
  *
  * Attach protocol: lib/frames.h. State files in DIR: lib/state.h. Stdio,
  * log and clients: lib/hub.h. One start and its sync protocol: lib/launch.h.
@@ -43,6 +64,8 @@
  */
 #include "common.h"
 
+#include "lib/events.h"
+#include "lib/health.h"
 #include "lib/hub.h"
 #include "lib/launch.h"
 #include "lib/rmtree.h"
@@ -72,6 +95,10 @@ struct options {
   int n_umounts, n_rm_paths;
   char **hook; /* NULL-terminated, or NULL */
   int n_hook;
+  const char *events_path, *event_actor;
+  long long events_max_size;
+  int exec_session;
+  struct health_config health;
   char **runtime_argv;
 };
 
@@ -80,6 +107,7 @@ static int epfd, detach_ready_fd = -1;
 static struct watch sig_watch = {WATCH_OWNER, -1};
 static pid_t container;
 static int exited, exit_code;
+static struct timespec started_at; /* of the current run (CLOCK_REALTIME) */
 
 /* --- failures before anything runs ------------------------------------------ */
 
@@ -132,6 +160,14 @@ static void parse_restart(const char *v) {
     fatal("usage", "--restart %s: not no, always, unless-stopped or on-failure[:MAX]", v);
 }
 
+static long long number(const char *o, const char *v, long long min) {
+  char *end;
+  errno = 0;
+  long long n = strtoll(v, &end, 10);
+  if (!*v || *end || errno || n < min) fatal("usage", "%s %s: not a number of at least %lld", o, v, min);
+  return n;
+}
+
 static void parse_args(int argc, char **argv) {
   opt.status_fd = opt.attach_fd = -1;
   /* The status fd first, so that every usage error is reported on it. */
@@ -147,6 +183,7 @@ static void parse_args(int argc, char **argv) {
     if (!strcmp(o, "--tty")) opt.tty = 1;
     else if (!strcmp(o, "--stdin")) opt.open_stdin = 1;
     else if (!strcmp(o, "--detach")) opt.detach = 1;
+    else if (!strcmp(o, "--exec-session")) opt.exec_session = 1;
     else if (i + 1 >= argc) fatal("usage", "%s needs a value", o);
     else {
       const char *v = argv[++i];
@@ -159,12 +196,26 @@ static void parse_args(int argc, char **argv) {
       else if (!strcmp(o, "--rm-path")) add(&opt.rm_paths, &opt.n_rm_paths, v);
       else if (!strcmp(o, "--prestart-hook")) add((const char ***)&opt.hook, &opt.n_hook, v);
       else if (!strcmp(o, "--restart")) parse_restart(v);
+      else if (!strcmp(o, "--events")) opt.events_path = v;
+      else if (!strcmp(o, "--event-actor")) opt.event_actor = v;
+      else if (!strcmp(o, "--events-max-size")) opt.events_max_size = number(o, v, 1);
+      else if (!strcmp(o, "--health-spec")) opt.health.spec = v;
+      else if (!strcmp(o, "--health-interval")) opt.health.interval = number(o, v, 1);
+      else if (!strcmp(o, "--health-timeout")) opt.health.timeout = number(o, v, 1);
+      else if (!strcmp(o, "--health-start-period")) opt.health.start_period = number(o, v, 0);
+      else if (!strcmp(o, "--health-start-interval")) opt.health.start_interval = number(o, v, 1);
+      else if (!strcmp(o, "--health-retries")) opt.health.retries = (int)number(o, v, 1);
       else fatal("usage", "unknown option %s", o);
     }
   }
   if (!opt.dir) fatal("usage", "--dir is required");
   if (i >= argc) fatal("usage", "no runtime command after --");
   opt.runtime_argv = argv + i;
+  if (opt.events_path && !opt.event_actor) fatal("usage", "--events needs --event-actor");
+  struct health_config *h = &opt.health;
+  if (h->spec && (!h->interval || !h->timeout || !h->start_interval || !h->retries))
+    fatal("usage", "--health-spec needs --health-interval, --health-timeout, --health-start-interval and --health-retries");
+  h->runtime = opt.runtime_argv[0];
 }
 
 /* --- the loop ---------------------------------------------------------------- */
@@ -179,7 +230,10 @@ static void on_signal(int *cancel_restart) {
   int st;
   pid_t p;
   while ((p = waitpid(-1, &st, WNOHANG)) > 0) {
-    if (p != container || exited) continue; /* the runtime, a hook, an orphan */
+    if (p != container || exited) {
+      health_reaped(p, st); /* a probe, the runtime, a hook, an orphan */
+      continue;
+    }
     exited = 1;
     exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
   }
@@ -198,6 +252,7 @@ static void poll_once(int ms, int *cancel_restart) {
   for (int i = 0; i < n; i++) {
     struct watch *w = evs[i].data.ptr;
     if (w == &sig_watch) on_signal(cancel_restart);
+    else if (w->kind == WATCH_HEALTH) health_handle(w, evs[i].events);
     else hub_handle(w, evs[i].events);
   }
 }
@@ -225,6 +280,9 @@ static int run_once(int first, int *started) {
   char stamp[40];
   rfc3339(&r.started, stamp, sizeof stamp);
   state_write("pid", "%d %llu %s\n", (int)r.pid, state_start_time(r.pid), stamp);
+  started_at = r.started;
+  if (!opt.exec_session) events_append("start", NULL);
+  if (opt.health.spec) health_started(r.pid);
   if (first) {
     char line[64];
     snprintf(line, sizeof line, "started %d\n", (int)r.pid);
@@ -237,13 +295,39 @@ static int run_once(int first, int *started) {
   int cancel = 0;
   long long drain_until = -1;
   while (hub_output_open() || !exited) {
-    if (exited && drain_until < 0) drain_until = now_ms() + DRAIN_MS;
+    if (exited && drain_until < 0) {
+      drain_until = now_ms() + DRAIN_MS;
+      health_stopped();
+    }
     long long left = drain_until < 0 ? -1 : drain_until - now_ms();
     if (drain_until >= 0 && left <= 0) break;
     poll_once((int)left, &cancel);
   }
   hub_detach();
+  health_stopped();
   return exit_code;
+}
+
+static void health_changed(const char *status) {
+  char action[64];
+  snprintf(action, sizeof action, "health_status: %s", status);
+  events_append(action, NULL);
+}
+
+/* After DIR/exit: "die" (or "exec_die") with the code, as Docker logs it once the state is final. */
+static void exited_event(int code) {
+  char code_s[16], duration_s[24];
+  snprintf(code_s, sizeof code_s, "%d", code);
+  if (opt.exec_session) {
+    const char *extra[] = {"exitCode", code_s, NULL};
+    events_append("exec_die", extra);
+    return;
+  }
+  struct timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  snprintf(duration_s, sizeof duration_s, "%lld", (long long)(now.tv_sec - started_at.tv_sec - (now.tv_nsec < started_at.tv_nsec)));
+  const char *extra[] = {"execDuration", duration_s, "exitCode", code_s, NULL};
+  events_append("die", extra);
 }
 
 /* --- restart, the end ---------------------------------------------------------- */
@@ -289,10 +373,15 @@ __attribute__((noreturn)) static void finish(int code) {
   for (int i = 0; i < opt.n_umounts; i++)
     if (umount2(opt.umounts[i], MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
       warnx_("umount %s: %s", opt.umounts[i], strerror(errno));
+  events_load_actor(); /* before its directory goes */
+  int destroyed = 0;
   for (int i = 0; i < opt.n_rm_paths; i++) {
     const char *what = "";
+    int existed = access(opt.rm_paths[i], F_OK) == 0;
     if (remove_tree(opt.rm_paths[i], &what) < 0) warnx_("%s: %s", what, strerror(errno));
+    else destroyed = existed && i == opt.n_rm_paths - 1;
   }
+  if (destroyed && !opt.exec_session) events_append("destroy", NULL);
   exit(0);
 }
 
@@ -306,6 +395,7 @@ static void supervise(void) {
     char stamp[40];
     rfc3339_now(stamp, sizeof stamp);
     state_write("exit", "%d %s\n", code, stamp);
+    if (started) exited_event(code);
     if (first && !started) finish(code); /* it never ran: no restart policy applies */
     if (!should_restart(code, restarts)) finish(code);
     /* Docker backs off exponentially and forgets it after 10 s of running;
@@ -404,6 +494,8 @@ int main(int argc, char **argv) {
   if (epoll_ctl(epfd, EPOLL_CTL_ADD, sig_watch.fd, &ev) < 0) fatal("monitor", "epoll_ctl: %s", strerror(errno));
   if (hub_init(epfd, opt.log_path, opt.tty) < 0) fatal("log", "open %s: %s", opt.log_path, strerror(errno));
   if (opt.socket_path) hub_listen(listen_socket(opt.socket_path));
+  events_setup(opt.events_path, opt.events_max_size, opt.event_actor);
+  if (opt.health.spec) health_init(epfd, &opt.health, health_changed);
   if (opt.attach_fd >= 0) hub_add_client(opt.attach_fd);
   supervise();
 }

@@ -304,7 +304,8 @@ void hub_handle(struct watch *w, uint32_t events) {
   case WATCH_OUTPUT: on_output((struct output *)w); break;
   case WATCH_STDIN: stdin_flush(); break;
   case WATCH_CLIENT: on_client((struct client *)w, events); break;
-  case WATCH_OWNER: break;
+  case WATCH_OWNER:
+  case WATCH_HEALTH: break;
   }
 }
 

@@ -11,9 +11,9 @@
 #include <stdint.h>
 
 /* The epoll data of every registered fd points at one of these. */
-enum watch_kind { WATCH_OWNER, WATCH_LISTEN, WATCH_OUTPUT, WATCH_STDIN, WATCH_CLIENT };
+enum watch_kind { WATCH_OWNER, WATCH_LISTEN, WATCH_OUTPUT, WATCH_STDIN, WATCH_CLIENT, WATCH_HEALTH };
 struct watch {
-  enum watch_kind kind; /* WATCH_OWNER: the monitor's own (signals), not the hub's */
+  enum watch_kind kind; /* WATCH_OWNER (signals) and WATCH_HEALTH (lib/health.h) are not the hub's */
   int fd;
 };
 

@@ -14,29 +14,45 @@ void state_dir(const char *dir) { base = dir; }
 
 static void path_of(char *out, size_t cap, const char *name) { snprintf(out, cap, "%s/%s", base, name); }
 
-int state_write(const char *name, const char *fmt, ...) {
-  char text[2048], path[4096], tmp[4200];
-  va_list ap;
-  va_start(ap, fmt);
-  int n = vsnprintf(text, sizeof text, fmt, ap);
-  va_end(ap);
-  if (n < 0 || n >= (int)sizeof text) n = (int)sizeof text - 1;
+int state_write_data(const char *name, const char *data, size_t len) {
+  char path[4096], tmp[4200];
   path_of(path, sizeof path, name);
   snprintf(tmp, sizeof tmp, "%s/.%s.tmp", base, name);
   int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return -1;
   /* No fsync: these files describe live processes and mean nothing after a
    * reboot, and the rename alone keeps readers from seeing a partial line. */
-  ssize_t w = write(fd, text, (size_t)n);
-  int e = errno;
+  size_t off = 0;
+  while (off < len) {
+    ssize_t w = write(fd, data + off, len - off);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) break;
+    off += (size_t)w;
+  }
+  int e = off < len ? (errno ? errno : EIO) : 0;
   close(fd);
-  if (w != n || rename(tmp, path) < 0) {
-    if (w == n) e = errno;
+  if (off < len) {
+    unlink(tmp);
+    errno = e;
+    return -1;
+  }
+  if (rename(tmp, path) < 0) {
+    e = errno;
     unlink(tmp);
     errno = e;
     return -1;
   }
   return 0;
+}
+
+int state_write(const char *name, const char *fmt, ...) {
+  char text[2048];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(text, sizeof text, fmt, ap);
+  va_end(ap);
+  if (n < 0 || n >= (int)sizeof text) n = (int)sizeof text - 1;
+  return state_write_data(name, text, (size_t)n);
 }
 
 void state_remove(const char *name) {

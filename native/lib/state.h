@@ -5,6 +5,7 @@
  *   exit           "CODE FINISHED_AT\n"              removed before each (re)start
  *   restart-count  "N\n"
  *   start-error    "MESSAGE\n"                       the last start that failed
+ *   health         JSON, Docker's State.Health        with a healthcheck (lib/health.h)
  * STARTTIME is field 22 of /proc/PID/stat (tells a pid from its reuse);
  * times are RFC 3339 UTC with nanoseconds. The host's own file there:
  *   stop-requested  created before stop/kill/rm: no more restarts. */
@@ -18,6 +19,8 @@ void state_dir(const char *dir);
 
 /* Write NAME with the formatted text; -1 with errno on failure. */
 __attribute__((format(printf, 2, 3))) int state_write(const char *name, const char *fmt, ...);
+/* Write NAME with these bytes (any length). */
+int state_write_data(const char *name, const char *data, size_t len);
 void state_remove(const char *name);
 int state_exists(const char *name);
 

@@ -9,4 +9,7 @@
 void rfc3339(const struct timespec *t, char *out, size_t cap);
 void rfc3339_now(char *out, size_t cap);
 
+/* Go's time.Duration String(): "30s", "1m30s", "1h0m0s", "1.5s", "250ms", "0s". */
+void go_duration(long long ns, char *out, size_t cap);
+
 #endif

@@ -8,6 +8,7 @@ import { defaultPaths, type Paths } from "./paths.js";
 //   [registries]  default = docker.io ; insecure = host1, host2 ; timeout = 30 (seconds)
 //   [registry "host"] mirrors = m1, m2 ; insecure = true
 //   [network]     default = slirp4netns | host | none
+//   [events]      max_size = 1048576 (bytes of events.log before it rotates)
 // Unknown keys are ignored so newer config files keep working with older skiff.
 
 export interface RegistryConfig {
@@ -23,6 +24,8 @@ export interface Config {
   /** Inactivity limit for registry requests ([registries] timeout, seconds); the client's default when absent. */
   registryTimeoutMs: number | undefined;
   defaultNetwork: string;
+  /** [events] max_size: bytes of the event log before it is rotated; the log's default when absent. */
+  eventsMaxSize: number | undefined;
   file: string;
   fileFound: boolean;
 }
@@ -66,6 +69,10 @@ export function parseConfig(text: string, paths: Paths, file: string): Config {
   const timeout = regs.timeout === undefined ? undefined : Number(regs.timeout);
   if (timeout !== undefined && !(timeout > 0))
     throw new InvalidArgumentError(`${file}: invalid registry timeout "${String(regs.timeout)}"`, "use timeout = <seconds> in [registries], e.g. timeout = 30");
+  const events = section("events");
+  const maxSize = events.max_size === undefined ? undefined : Number(events.max_size);
+  if (maxSize !== undefined && !(Number.isInteger(maxSize) && maxSize >= 4096))
+    throw new InvalidArgumentError(`${file}: invalid events max_size "${String(events.max_size)}"`, "use max_size = <bytes> in [events], at least 4096");
   return {
     paths: {
       ...paths,
@@ -78,6 +85,7 @@ export function parseConfig(text: string, paths: Paths, file: string): Config {
     registries,
     registryTimeoutMs: timeout === undefined ? undefined : Math.round(timeout * 1000),
     defaultNetwork: section("network").default ? String(section("network").default) : "slirp4netns",
+    eventsMaxSize: maxSize,
     file,
     fileFound: true,
   };

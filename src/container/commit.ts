@@ -6,7 +6,7 @@ import { SkiffError } from "../errors.js";
 import { applyChanges } from "../image/changes.js";
 import { ingestLayer } from "../image/ingest.js";
 import { hostPlatform } from "../image/platform.js";
-import { layerLock, type ImageService, type LocalImage } from "../image/service.js";
+import { familiar, layerLock, type ImageService, type LocalImage } from "../image/service.js";
 import { ociManifest } from "../image/transports/store-destination.js";
 import { MediaType, serialize, type ContainerConfig, type Descriptor, type HistoryEntry, type ImageConfig } from "../image/types.js";
 import { fsAttr } from "../layer/fsattr.js";
@@ -209,6 +209,7 @@ export function committedConfig(image: ContainerConfig, r: ContainerRecord): Con
   if (Object.keys(c.ExposedPorts).length) out.ExposedPorts = c.ExposedPorts;
   if (c.Volumes && Object.keys(c.Volumes).length) out.Volumes = c.Volumes;
   if (c.StopSignal && (c.StopSignal !== "SIGTERM" || image.StopSignal)) out.StopSignal = c.StopSignal;
+  if (c.Healthcheck) out.Healthcheck = c.Healthcheck;
   return out;
 }
 
@@ -233,7 +234,7 @@ export async function commitContainer(deps: CommitDeps & { containers: Container
   } finally {
     if (pause) await deps.containers.unpause(r.Id).catch(() => {});
   }
-  return addImageOnTop(deps, {
+  const id = await addImageOnTop(deps, {
     parent,
     layer,
     config,
@@ -242,6 +243,8 @@ export async function commitContainer(deps: CommitDeps & { containers: Container
     comment: o.message,
     names: o.names,
   });
+  deps.containers.logEvent(r, "commit", { comment: o.message ?? "", imageID: id, imageRef: o.names[0] ? familiar(o.names[0]) : "" });
+  return id;
 }
 
 /**

@@ -4,7 +4,8 @@ import { isAbsolute, posix, resolve } from "node:path";
 import { InvalidArgumentError } from "../errors.js";
 import type { LocalImage } from "../image/service.js";
 import { parseUlimit } from "../runtime/spec.js";
-import type { ContainerRecord, MountSpec, PortBinding } from "./record.js";
+import type { ContainerRecord, HealthConfig, MountSpec, PortBinding } from "./record.js";
+import { mergeHealthcheck, validateHealthcheck } from "./health.js";
 
 // `create`/`run` flags → a container record, with Docker's parsing rules
 // and error messages. Pure: no I/O but reading --env-file/--label-file.
@@ -52,6 +53,8 @@ export interface CreateRequest {
   capDrop: string[];
   privileged?: boolean;
   platform?: string;
+  /** The requested healthcheck (flags or the API's Healthcheck); the image's fills what it leaves unset. */
+  healthcheck?: HealthConfig;
 }
 
 /** KEY=VALUE lines; a bare KEY takes the value from our environment (Docker's rule). */
@@ -274,6 +277,8 @@ export function buildRecord(req: CreateRequest, image: LocalImage, id: string, n
     // An anonymous volume is named now (64 hex digits, as Docker's), so every start finds the same one.
     if (m.Type === "volume" && !m.Name) m.Name = randomBytes(32).toString("hex");
   }
+  validateHealthcheck(req.healthcheck);
+  const healthcheck = mergeHealthcheck(req.healthcheck, ic.Healthcheck);
   const network = req.network ?? "";
   const hostname = req.hostname ?? (network === "host" ? "" : id.slice(0, 12));
   return {
@@ -306,6 +311,8 @@ export function buildRecord(req: CreateRequest, image: LocalImage, id: string, n
       ExposedPorts: exposed,
       Volumes: ic.Volumes ?? null,
       Image: req.image,
+      ...(healthcheck ? { Healthcheck: healthcheck } : {}),
+      ...(ic.Shell?.length ? { Shell: ic.Shell } : {}),
     },
     HostConfig: {
       AutoRemove: Boolean(req.rm),

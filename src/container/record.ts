@@ -25,6 +25,16 @@ export interface Ulimit {
   Hard: number;
 }
 
+/** Docker's HealthConfig; durations in nanoseconds; unset (zero) fields are left out, as in Docker's JSON. */
+export interface HealthConfig {
+  Test?: string[];
+  Interval?: number;
+  Timeout?: number;
+  StartPeriod?: number;
+  StartInterval?: number;
+  Retries?: number;
+}
+
 export interface ContainerRecord {
   Id: string;
   Name: string;
@@ -57,6 +67,10 @@ export interface ContainerRecord {
     ExposedPorts: Record<string, object>;
     Volumes: Record<string, object> | null;
     Image: string;
+    /** Absent when neither the image nor the flags set one (records before healthchecks never have one). */
+    Healthcheck?: HealthConfig;
+    /** The image's SHELL, for CMD-SHELL healthchecks. */
+    Shell?: string[];
   };
   HostConfig: {
     AutoRemove: boolean;

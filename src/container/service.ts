@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readdirSync, readlinkSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { ConflictError, SkiffError } from "../errors.js";
 import type { ImageService } from "../image/service.js";
 import { imageLock } from "../image/service.js";
@@ -18,6 +18,9 @@ import type { ContainerRecord } from "./record.js";
 import { readState, type ContainerState } from "./state.js";
 import type { ContainerStore } from "./store.js";
 import { signalNumber, waitFor } from "./signals.js";
+import type { EventLog } from "../events/log.js";
+import { logContainerEvent, renameMonitorActor, writeMonitorActor } from "./events.js";
+import { monitorHealth } from "./health.js";
 
 // The container lifecycle: create, start, stop, kill, remove, wait. The
 // service runs outside skiff's namespace; what must happen inside it (the
@@ -59,6 +62,9 @@ export interface ContainerHooks {
 }
 
 export class ContainerService {
+  /** Where Docker's events go (set by the engine); none in tests that build the service alone. */
+  events?: EventLog;
+
   constructor(
     readonly store: ContainerStore,
     private readonly images: ImageService,
@@ -69,6 +75,18 @@ export class ContainerService {
     private readonly mountNamespacePid: () => number | "self" | undefined,
     private readonly hooks: ContainerHooks,
   ) {}
+
+  /** Append a container event (Docker's actions and attributes). */
+  logEvent(r: ContainerRecord, action: string, extra?: Record<string, string>): void {
+    logContainerEvent(this.events, r, action, extra);
+  }
+
+  /** The monitor's event options, its actor file written (start, exec). */
+  private monitorEvents(actor: string, r: ContainerRecord, kind: "container" | "exec", extra?: Record<string, string>) {
+    if (!this.events) return undefined;
+    writeMonitorActor(actor, r, kind, extra);
+    return { log: this.events.path, maxSize: this.events.maxSize, actor, execSession: kind === "exec" };
+  }
 
   view(id: string): ContainerView {
     const record = this.store.read(id);
@@ -112,6 +130,7 @@ export class ContainerService {
           const record = buildRecord(req, image, id, name, driver);
           this.hooks.check?.(record);
           this.store.create(record, ["upper", "work", "merged", "userdata"]);
+          this.logEvent(record, "create");
           return record;
         } catch (e) {
           this.store.releaseName(name, id);
@@ -150,6 +169,7 @@ export class ContainerService {
       return { ...view, pid: view.state.Pid };
     }
     const dir = this.store.dir(id);
+    // The monitor logs each start itself; an attach is logged by whoever attached (engine/lifecycle.ts, attach.ts).
     for (const f of ["exit", "pid", "stop-requested", "paused", "start-error", "monitor.pid"]) rmSync(join(dir, f), { force: true });
     const rootfs = await this.mountRootfs(r);
     const userdata = join(dir, "userdata");
@@ -188,6 +208,8 @@ export class ContainerService {
       rmPaths: r.HostConfig.AutoRemove ? [...this.hooks.anonymousVolumePaths(r), join(this.store.namesDir, r.Name), dir] : [],
       prestartHook: net.prestart,
       runtime: ["run", "--spec", specPath],
+      events: this.monitorEvents(join(userdata, "event-actor"), r, "container"),
+      health: monitorHealth(r, spec, userdata),
     }).catch((e: unknown) => {
       if (r.HostConfig.AutoRemove) void this.remove(id, { force: true, volumes: true }).catch(() => {});
       throw e;
@@ -219,6 +241,8 @@ export class ContainerService {
     if (!view.state.Running) throw new ConflictError(`Cannot kill container: ${input}: Container ${view.record.Id} is not running`);
     const sig = signalNumber(signal);
     if (sig === 9 || sig === 15) writeFileSync(join(this.store.dir(view.record.Id), "stop-requested"), "");
+    // Logged before the signal goes, so that it comes before the monitor's "die".
+    this.logEvent(view.record, "kill", { signal: String(sig) });
     if (view.state.Paused && sig !== 9) this.signalTree(view.state.Pid, "SIGCONT");
     // No recorded pid yet (a run just starting): never signal pid 0, our own group.
     if (view.state.Pid) process.kill(view.state.Pid, sig);
@@ -246,8 +270,11 @@ export class ContainerService {
     }
     const timeout = opts.timeout ?? view.record.Config.StopTimeout ?? 10;
     if (view.state.Paused) this.signalTree(view.state.Pid, "SIGCONT");
+    const sig = signalNumber(opts.signal ?? view.record.Config.StopSignal);
+    // Docker's stop: kill (the stop signal), kill 9 if it must, the monitor's die, then stop.
+    this.logEvent(view.record, "kill", { signal: String(sig) });
     try {
-      process.kill(view.state.Pid, signalNumber(opts.signal ?? view.record.Config.StopSignal));
+      process.kill(view.state.Pid, sig);
     } catch {
       /* already gone */
     }
@@ -256,6 +283,7 @@ export class ContainerService {
     if (this.running(id)) {
       try {
         const pid = this.view(id).state.Pid;
+        this.logEvent(view.record, "kill", { signal: "9" });
         if (pid) process.kill(pid, "SIGKILL");
       } catch {
         /* gone */
@@ -263,6 +291,15 @@ export class ContainerService {
       while (this.running(id)) await waitFor(this.store.dir(id), 50);
     }
     await this.waitForMonitor(id);
+    this.logEvent(view.record, "stop");
+    return id;
+  }
+
+  /** `restart`: stop, start, and Docker's closing "restart" event. */
+  async restart(input: string, opts: { timeout?: number; signal?: string } = {}): Promise<string> {
+    const id = await this.stop(input, opts);
+    const started = await this.start(id);
+    this.logEvent(started.record, "restart");
     return id;
   }
 
@@ -307,6 +344,7 @@ export class ContainerService {
     if (view.state.Paused) throw new ConflictError(`Container ${view.record.Id} is already paused`);
     writeFileSync(join(this.store.dir(view.record.Id), "paused"), "");
     this.signalTree(view.state.Pid, "SIGSTOP");
+    this.logEvent(view.record, "pause");
     return view.record.Id;
   }
 
@@ -315,6 +353,7 @@ export class ContainerService {
     if (!view.state.Paused) throw new ConflictError(`Container ${view.record.Id} is not paused`);
     this.signalTree(view.state.Pid, "SIGCONT");
     rmSync(join(this.store.dir(view.record.Id), "paused"), { force: true });
+    this.logEvent(view.record, "unpause");
     return view.record.Id;
   }
 
@@ -327,6 +366,7 @@ export class ContainerService {
           `cannot remove container "/${view.record.Name}": container is ${view.state.Paused ? "paused" : "running"}: stop the container before removing or force remove`,
         );
       writeFileSync(join(this.store.dir(id), "stop-requested"), "");
+      this.logEvent(view.record, "kill", { signal: "9" });
       if (view.state.Pid) this.signalTree(view.state.Pid, "SIGKILL");
       while (this.running(id)) await waitFor(this.store.dir(id), 20);
       await this.waitForMonitor(id);
@@ -341,16 +381,20 @@ export class ContainerService {
     const pid = this.mountNamespacePid();
     if (pid !== undefined) await unmount(this.rootfs(id), this.nsExec, pid);
     const dir = this.store.dir(id);
+    // An --rm container's monitor may have removed it (and logged "destroy") meanwhile.
+    let destroyed = false;
     if (existsSync(dir)) {
       const trash = this.store.layout.tempPath("deleted-container");
       // Out of sight first, then deleted inside the namespace (the upper dir holds subordinate ids' files).
       renameSync(dir, trash);
+      destroyed = true;
       const paths = [trash, ...(opts.volumes ? this.hooks.anonymousVolumePaths(view.record) : [])];
       const r = await this.nsExec(["rm", "-rf", "--one-file-system", ...paths]);
       if (r.code !== 0) throw new SkiffError(`removing ${id}: ${r.stderr.trim()}`);
     }
     this.store.releaseName(view.record.Name, id);
     await this.hooks.removed?.(view.record);
+    if (destroyed) this.logEvent(view.record, "destroy");
     return id;
   }
 
@@ -358,8 +402,11 @@ export class ContainerService {
     const view = this.get(input);
     const id = view.record.Id;
     const name = this.store.reserveName(id, newName);
-    this.store.write({ ...view.record, Name: name });
+    const renamed = { ...view.record, Name: name };
+    this.store.write(renamed);
     this.store.releaseName(view.record.Name, id);
+    renameMonitorActor(join(this.store.dir(id), "userdata", "event-actor"), renamed);
+    this.logEvent(renamed, "rename", { oldName: view.record.Name });
   }
 
   /** Run another process in a running container (`exec`), through its own monitor. */
@@ -368,6 +415,7 @@ export class ContainerService {
     const r = view.record;
     if (!view.state.Running) throw new ConflictError(`container ${r.Id} is not running`);
     if (view.state.Paused) throw new ConflictError(`Container ${r.Id} is paused, unpause the container before exec`);
+    const execId = basename(dir);
     mkdirSync(dir, { recursive: true });
     const lowerTop = [...r.Layers].reverse().map((l) => this.layers.diffDir(l));
     const user = resolveUser(req.user ?? r.Config.User, [join(this.store.dir(r.Id), "upper"), ...lowerTop]);
@@ -392,6 +440,10 @@ export class ContainerService {
     });
     const specPath = join(dir, "spec");
     writeFileSync(specPath, spec);
+    // Docker's exec_create and exec_start name the command; the monitor logs exec_die.
+    const command = req.cmd.join(" ");
+    this.logEvent(r, `exec_create: ${command}`, { execID: execId });
+    this.logEvent(r, `exec_start: ${command}`, { execID: execId });
     return launchMonitor(this.userns, {
       dir,
       tty: req.tty,
@@ -400,6 +452,7 @@ export class ContainerService {
       // Kept after the exit while someone may still ask for its exit code (the API's exec inspect).
       rmPaths: req.keep ? [] : [dir],
       runtime: ["exec", "--pid", String(view.state.Pid), "--spec", specPath],
+      events: this.monitorEvents(join(dir, "event-actor"), r, "exec", { execID: execId }),
     });
   }
 

@@ -42,7 +42,9 @@ export async function attachContainer(engine: Engine, name: string): Promise<Att
   const view = engine.containers.get(name);
   if (!view.state.Running) throw new ConflictError("You cannot attach to a stopped container, start it first");
   if (view.state.Paused) throw new ConflictError("You cannot attach to a paused container, unpause it first");
-  return { id: view.record.Id, conn: await connectAttach(engine, view.record.Id), tty: view.record.Config.Tty, openStdin: view.record.Config.OpenStdin };
+  const conn = await connectAttach(engine, view.record.Id);
+  engine.containers.logEvent(view.record, "attach");
+  return { id: view.record.Id, conn, tty: view.record.Config.Tty, openStdin: view.record.Config.OpenStdin };
 }
 
 export interface AttachSession {
@@ -64,6 +66,7 @@ export function openAttach(engine: Engine, name: string, signal?: AbortSignal): 
   const id = view.record.Id;
   if (view.state.Paused) throw new ConflictError("You cannot attach to a paused container, unpause it first");
   const conn = view.state.Running ? connectAttach(engine, id) : engine.sessions.waitForStart(id, signal);
+  engine.containers.logEvent(view.record, "attach");
   const streams = conn.then((c) => {
     const s = monitorStreams(c);
     const unregister = engine.sessions.register(id, s);

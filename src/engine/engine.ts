@@ -18,6 +18,7 @@ import { containerHooks } from "./container-hooks.js";
 import { VolumeService } from "../volume/service.js";
 import { VolumeStore } from "../volume/store.js";
 import { NetworkService } from "../network/service.js";
+import { EventLog, DEFAULT_MAX_SIZE } from "../events/log.js";
 import { Sessions } from "./sessions.js";
 
 // The engine wires the services once; it is the only place that knows them
@@ -92,8 +93,19 @@ export class Engine {
     return this.once("layers", () => new LayerStore(this.layout));
   }
 
+  /** Docker's events, in <storage root>/events/events.log (src/events/log.ts). */
+  get events(): EventLog {
+    return this.once("events", () => new EventLog(join(this.config.paths.storageRoot, "events", "events.log"), this.config.eventsMaxSize ?? DEFAULT_MAX_SIZE));
+  }
+
+  /** A service that logs events, given the log. */
+  private withEvents<T extends { events?: EventLog }>(service: T): T {
+    service.events = this.events;
+    return service;
+  }
+
   get images(): ImageService {
-    return this.once("images", () => new ImageService(this.blobs, this.layers, this.locks, this.layout, (id) => this.containers.usersOf(id)));
+    return this.once("images", () => this.withEvents(new ImageService(this.blobs, this.layers, this.locks, this.layout, (id) => this.containers.usersOf(id))));
   }
 
   /** "overlay" (fuse-overlayfs) or "vfs" (copies), from the flag, the config or what the host allows. */
@@ -119,7 +131,7 @@ export class Engine {
         containerDir: (id) => store.dir(id),
         diffDir: (chainId) => this.layers.diffDir(chainId),
       });
-      return new ContainerService(store, this.images, this.layers, this.locks, this.userns, this.nsExec, () => (this.inNamespace ? "self" : this.userns.livePid()), hooks);
+      return this.withEvents(new ContainerService(store, this.images, this.layers, this.locks, this.userns, this.nsExec, () => (this.inNamespace ? "self" : this.userns.livePid()), hooks));
     });
   }
 
@@ -127,7 +139,7 @@ export class Engine {
     return this.once(
       "volumes",
       () =>
-        new VolumeService(
+        this.withEvents(new VolumeService(
           new VolumeStore(this.layout),
           this.nsExec,
           {
@@ -137,7 +149,7 @@ export class Engine {
             update: (record) => this.containers.store.write(record),
           },
           (name, fn) => this.locks.with(name, fn),
-        ),
+        )),
     );
   }
 

@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { NotFoundError, SkiffError } from "../errors.js";
+import { readHealth } from "../container/health.js";
 import { imageInspect } from "../image/inspect.js";
 import type { Engine } from "./engine.js";
 
@@ -13,6 +14,7 @@ export function inspectContainer(engine: Engine, name: string): Record<string, u
   const s = v.state;
   const dir = engine.containers.store.dir(r.Id);
   const userdata = join(dir, "userdata");
+  const health = readHealth(dir, r);
   return {
     Id: r.Id,
     Created: r.Created,
@@ -30,6 +32,7 @@ export function inspectContainer(engine: Engine, name: string): Record<string, u
       Error: s.Error,
       StartedAt: s.StartedAt,
       FinishedAt: s.FinishedAt,
+      ...(health ? { Health: health } : {}),
     },
     Image: r.Image,
     ResolvConfPath: join(userdata, "resolv.conf"),

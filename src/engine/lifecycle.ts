@@ -24,6 +24,8 @@ export async function startContainer(engine: Engine, name: string, opts: { attac
   const wasUp = before.state.Running || before.state.MonitorPid > 0;
   // A client of this process attached before the start (`docker run` does): it gets the output from the first byte.
   const waiter = wasUp || opts.attach ? undefined : engine.sessions.takeWaiter(id);
+  // Docker's `run` attaches before it starts; an API client that attached earlier was logged then.
+  if (opts.attach && !wasUp) engine.containers.logEvent(before.record, "attach");
   let r;
   try {
     r = await engine.containers.start(id, { attach: opts.attach || Boolean(waiter) });
@@ -56,9 +58,7 @@ export async function stopContainer(engine: Engine, name: string, opts: StopOpti
 }
 
 export async function restartContainer(engine: Engine, name: string, opts: StopOptions = {}): Promise<void> {
-  const id = engine.containers.get(name).record.Id;
-  await engine.containers.stop(id, opts);
-  await engine.containers.start(id);
+  await engine.containers.restart(name, opts);
 }
 
 export async function killContainer(engine: Engine, name: string, signal = "KILL"): Promise<string> {

@@ -4,6 +4,7 @@ import { parseReference } from "../image/reference.js";
 import type { ContainerView } from "../container/service.js";
 import { containerCommand, containerStatus } from "../gotext/index.js";
 import { treeSize } from "../store/tree-size.js";
+import { HEALTH_FILTER_VALUES, healthFilterValue, readHealth } from "../container/health.js";
 import { shortId } from "../digest.js";
 import type { Engine } from "./engine.js";
 import { checkFilters, type Filters } from "./filters.js";
@@ -51,6 +52,7 @@ const STATUSES = ["created", "restarting", "running", "removing", "paused", "exi
 export function listContainers(engine: Engine, req: ListContainersRequest = {}): ContainerSummary[] {
   const filters = checkFilters(req.filters ?? new Map(), FILTERS);
   for (const x of filters.get("status") ?? []) if (!STATUSES.includes(x)) throw new InvalidArgumentError(`invalid filter 'status=${x}'`);
+  for (const x of filters.get("health") ?? []) if (!HEALTH_FILTER_VALUES.includes(x)) throw new InvalidArgumentError(`Unrecognised filter value for health: ${x}`);
   let list = engine.containers.list();
   if (req.limit !== undefined && req.limit > 0) list = list.slice(0, req.limit);
   else if (!req.all && !filters.has("status") && !filters.has("exited")) list = list.filter((v) => v.state.Running);
@@ -98,6 +100,9 @@ function matches(engine: Engine, v: ContainerView, filters: Filters): boolean {
       case "network":
         if (!any((x) => r.HostConfig.NetworkMode === x)) return false;
         break;
+      case "health":
+        if (!any((x) => x === healthFilterValue(healthOf(engine, v)))) return false;
+        break;
       case "publish":
       case "expose":
         if (!any((x) => Object.keys(key === "publish" ? r.HostConfig.PortBindings : r.Config.ExposedPorts).some((p) => p === x || p === `${x}/tcp`))) return false;
@@ -105,6 +110,10 @@ function matches(engine: Engine, v: ContainerView, filters: Filters): boolean {
     }
   }
   return true;
+}
+
+function healthOf(engine: Engine, v: ContainerView) {
+  return readHealth(engine.containers.store.dir(v.record.Id), v.record);
 }
 
 /** Docker's label filter: "k" (present) or "k=v" (equal). */
@@ -162,6 +171,7 @@ function summary(engine: Engine, v: ContainerView, size: boolean): ContainerSumm
       exitCode: v.state.ExitCode,
       startedAt: millis(v.state.StartedAt),
       finishedAt: millis(v.state.FinishedAt),
+      health: v.state.Running ? healthOf(engine, v)?.Status : undefined,
     }),
     HostConfig: { NetworkMode: r.HostConfig.NetworkMode },
     NetworkSettings: { Networks: settings.Networks },

@@ -73,6 +73,7 @@ export async function pull(engine: Engine, name: string, opts: PullOptions = {},
       before = undefined;
     }
     const result = await copyImage(image, engine.storeDestination({ mode: "pull" }), progress);
+    engine.images.logEvent("pull", full.familiarString(), full.familiarName());
     const upToDate = before === result.id;
     const familiar = full.familiarString();
     progress({ id: "", status: `Digest: ${image.topDigest}` });

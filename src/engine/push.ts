@@ -51,6 +51,7 @@ export async function push(engine: Engine, name: string, opts: { auth?: Credenti
     await engine.images.records.editNames((index) => {
       index.digests[`${target.repository()}@${result.manifestDigest}`] = image.record.id;
     });
+    engine.images.logEvent("push", target.familiarString(), target.familiarName());
     const r = { tag: target.tag ?? "latest", digest: result.manifestDigest, size: src.manifestRaw.length };
     progress({ id: "", status: `${r.tag}: digest: ${r.digest} size: ${r.size}` });
     return r;

@@ -135,4 +135,5 @@ export async function saveImages(
   }
   for (const s of selected) await copyImage(storeSource(s.image, service.blobs, service.layers, s.names), writer, progress);
   await writer.finish();
+  for (const s of selected) service.logEvent("save", s.image.record.id, s.image.record.id);
 }

@@ -69,6 +69,7 @@ export async function importImage(
     const configDigest = digestOf(configRaw);
     const manifestRaw = ociManifest(configRaw, configDigest, [{ ...layer.blob! }]);
     const r = await deps.images.addImage({ configRaw, configDigest, manifestRaw, manifestMediaType: MediaType.OciManifest, chainIds: [layer.chainId], names: opts.names });
+    deps.images.logEvent("import", r.id, r.id);
     return r.id;
   } finally {
     await release();

@@ -6,6 +6,7 @@ import { parseReference, type Reference } from "./reference.js";
 import { ImageStore, type ImageRecord, type NameIndex } from "./store.js";
 import { parseImageConfig, parseManifest, type ImageConfig, type Manifest } from "./types.js";
 import { shortId } from "../digest.js";
+import type { EventLog } from "../events/log.js";
 
 // The local image store's operations: lookup by name or id, tag, remove
 // (Docker's rules), prune. Commands and the API call these; the copy
@@ -36,6 +37,8 @@ export interface RemoveReport {
 
 export class ImageService {
   readonly records: ImageStore;
+  /** Where Docker's events go (set by the engine). */
+  events?: EventLog;
 
   constructor(
     readonly blobs: BlobStore,
@@ -157,12 +160,31 @@ export class ImageService {
     return { id, manifestDigest, retagged };
   }
 
+  /**
+   * An image event as Docker logs it (moby LogImageEvent): the actor is an
+   * id or a reference, its attributes the image's labels (while it exists)
+   * and `name`.
+   */
+  logEvent(action: string, actorId: string, name: string, labels = this.labelsOf(actorId)): void {
+    this.events?.emit("image", action, actorId, { ...labels, name });
+  }
+
+  private labelsOf(input: string): Record<string, string> {
+    if (!this.events) return {};
+    try {
+      return this.get(input).config.config?.Labels ?? {};
+    } catch {
+      return {}; // deleted, or a name that no longer resolves
+    }
+  }
+
   /** `tag SOURCE TARGET` */
   async tag(source: string, target: string): Promise<void> {
     const { id } = this.resolve(source);
     const ref = parseReference(target);
     if (ref.digest) throw new ConflictError(`refusing to create a tag with a digest reference`);
     await this.records.tag(ref.toString(), id);
+    this.logEvent("tag", id, ref.familiarString());
   }
 
   /** Docker's `rmi` rules, one argument at a time. */
@@ -195,6 +217,7 @@ export class ImageService {
   private async removeLocked(input: string, id: string, ref: Reference | undefined, opts: { force?: boolean }): Promise<RemoveReport> {
     const report: RemoveReport = { untagged: [], deleted: [], reclaimed: 0 };
     const record = this.records.get(id);
+    const labels = this.labelsOf(id);
     const users = this.usersOf(id);
     const byName = ref !== undefined && !/^(sha256:)?[a-f0-9]{1,64}$/.test(input);
     const deleteImage = await this.records.editNames((index): ImageRecord | false => {
@@ -234,7 +257,10 @@ export class ImageService {
       this.records.removeRecord(id);
       return record;
     });
+    // Docker logs one untag per name taken away, then the deletion, both naming the id.
+    for (let i = 0; i < report.untagged.length; i++) this.logEvent("untag", id, id, labels);
     if (deleteImage) {
+      this.logEvent("delete", id, id);
       report.deleted.push(id);
       const gone = await this.collectGarbage(deleteImage);
       report.deleted.push(...gone.map((g) => g.chainId));

@@ -23,6 +23,10 @@ export interface MonitorOptions {
   runtime: string[];
   /** Keep an attach connection (fd 5) from the first byte. */
   attach?: boolean;
+  /** Append the process's events to this log (native/lib/events.h); execSession for an exec's monitor. */
+  events?: { log: string; maxSize: number; actor: string; execSession?: boolean };
+  /** Run this healthcheck (native/lib/health.h); durations in nanoseconds, Docker's defaults applied. */
+  health?: { spec: string; interval: number; timeout: number; startPeriod: number; startInterval: number; retries: number };
 }
 
 export interface Launched {
@@ -44,6 +48,14 @@ export function monitorArgs(o: MonitorOptions): string[] {
   for (const p of o.umount ?? []) a.push("--umount", p);
   for (const p of o.rmPaths ?? []) a.push("--rm-path", p);
   for (const h of o.prestartHook ?? []) a.push("--prestart-hook", h);
+  if (o.events) {
+    a.push("--events", o.events.log, "--events-max-size", String(o.events.maxSize), "--event-actor", o.events.actor);
+    if (o.events.execSession) a.push("--exec-session");
+  }
+  const h = o.health;
+  if (h)
+    a.push("--health-spec", h.spec, "--health-interval", String(h.interval), "--health-timeout", String(h.timeout),
+      "--health-start-period", String(h.startPeriod), "--health-start-interval", String(h.startInterval), "--health-retries", String(h.retries));
   return [...a, "--", nativeProgram("skiff-runtime"), ...o.runtime];
 }
 

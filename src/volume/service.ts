@@ -9,6 +9,7 @@ import { resolveMounts, type RecordLookup, type ResolvedMount } from "./mounts.j
 import { ANONYMOUS_LABEL, checkVolumeName, newVolumeName } from "./names.js";
 import { treeSize } from "../store/tree-size.js";
 import { lockName, rfc3339Local, type VolumeRecord, type VolumeStore } from "./store.js";
+import type { EventLog } from "../events/log.js";
 
 // Volumes: named and anonymous volumes under <storage>/volumes/<name>/_data
 // (Docker's local driver), and the bind and tmpfs mounts containers ask for.
@@ -54,6 +55,9 @@ export interface VolumeInspect {
 const LOCAL_OPTIONS = ["type", "device", "o", "size"];
 
 export class VolumeService {
+  /** Where Docker's events go (set by the engine). */
+  events?: EventLog;
+
   constructor(
     readonly store: VolumeStore,
     private readonly exec: NamespaceExec,
@@ -70,7 +74,10 @@ export class VolumeService {
     if (driver !== "local") throw new NotFoundError(`create ${name}: error looking up volume plugin ${driver}: plugin "${driver}" not found`);
     for (const k of Object.keys(req.options ?? {}))
       if (!LOCAL_OPTIONS.includes(k)) throw new InvalidArgumentError(`create ${name}: invalid option: "${k}"`);
-    return this.store.create({ Name: name, CreatedAt: rfc3339Local(), Driver: "local", Labels: req.labels ?? null, Options: req.options ?? null }).record;
+    const record = this.store.create({ Name: name, CreatedAt: rfc3339Local(), Driver: "local", Labels: req.labels ?? null, Options: req.options ?? null }).record;
+    // Docker logs a create also for a volume that was there.
+    this.events?.emit("volume", "create", name, { driver: "local" });
+    return record;
   }
 
   list(): VolumeRecord[] {
@@ -124,6 +131,7 @@ export class VolumeService {
     const blocking = opts.force ? users.filter((id) => this.containers.running(id)) : users;
     if (blocking.length) throw new ConflictError(`remove ${name}: volume is in use - [${blocking.join(" ")}]`, "remove the container(s) using it first (skiff rm), then the volume");
     await this.deleteTrees([this.store.moveOut(name)]);
+    this.events?.emit("volume", "destroy", name, { driver: "local" });
   }
 
   private async deleteTrees(paths: string[]): Promise<void> {
@@ -153,6 +161,7 @@ export class VolumeService {
       reclaimed += size;
     }
     await this.deleteTrees(trees);
+    for (const name of removed) this.events?.emit("volume", "destroy", name, { driver: "local" });
     return { removed, reclaimed };
   }
 
@@ -254,6 +263,7 @@ export class VolumeService {
         await this.withLock(lockName(v.Name), () => fillFromImage(this.exec, rootfs, m.Destination, data));
       if (m.Options.includes("U")) await this.chownToUser(data, ctx);
       out.push({ destination: m.Destination, type: "bind", source: data, options: ["rbind", ...ro] });
+      this.events?.emit("volume", "mount", v.Name, { container: record.Id, destination: m.Destination, driver: "local", propagation: "", "read/write": String(!m.ReadOnly) });
     }
     return out;
   }

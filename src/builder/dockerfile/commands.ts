@@ -1,4 +1,4 @@
-import { parseGoDuration } from "./duration.js";
+import { parseGoDuration } from "../../duration.js";
 import { SyntaxProblem } from "./errors.js";
 import { checkFlags, type FlagValues } from "./flags.js";
 import { parseJsonArray } from "./json-form.js";

@@ -4,6 +4,7 @@ import type { Engine } from "../../engine/engine.js";
 import { asSkiffError, InvalidArgumentError } from "../../errors.js";
 import { parseDetachKeys, relay, type AttachEnd } from "../../container/attach.js";
 import type { CreateRequest } from "../../container/create.js";
+import { healthFromFlags } from "../../container/health.js";
 import { attachContainer } from "../../engine/attach.js";
 import { createContainer } from "../../engine/create.js";
 import { inspectAny, inspectContainer } from "../../engine/inspect.js";
@@ -66,6 +67,15 @@ function request(image: string, command: string[], o: Opts): CreateRequest {
     capDrop: o.capDrop as string[],
     privileged: o.privileged as boolean | undefined,
     platform: o.platform as string | undefined,
+    healthcheck: healthFromFlags({
+      cmd: o.healthCmd as string | undefined,
+      interval: o.healthInterval as string | undefined,
+      timeout: o.healthTimeout as string | undefined,
+      retries: o.healthRetries as string | undefined,
+      startPeriod: o.healthStartPeriod as string | undefined,
+      startInterval: o.healthStartInterval as string | undefined,
+      noHealthcheck: o.healthcheck === false,
+    }),
   };
 }
 

@@ -1,9 +1,20 @@
 import type { Command } from "commander";
 import { ExitCode, type CliContext } from "../context.js";
-import { collect } from "../options.js";
+import { collect, lazyActions } from "../options.js";
 import { VERSION } from "../../version.js";
 
-// info, version, unshare, and the `system` group.
+// info, version, unshare, events, and the `system` group.
+
+/** `events` and `system events`: Docker's flags. */
+function eventsFlags(cmd: Command, ctx: CliContext): Command {
+  return cmd
+    .description("Get real time events from the server")
+    .option("-f, --filter <filter>", "filter output based on conditions provided", collect, [])
+    .option("--format <format>", "format output using a custom template: 'json' or a Go template")
+    .option("--since <time>", "show all events created since timestamp")
+    .option("--until <time>", "stream events until this timestamp")
+    .action(lazyActions(ctx, () => import("../actions/events.js"))("eventsCommand"));
+}
 
 export function registerSystemCommands(program: Command, ctx: CliContext): void {
   program
@@ -29,6 +40,8 @@ export function registerSystemCommands(program: Command, ctx: CliContext): void 
           `Server: skiff (daemonless, rootless)\n Engine:\n  Version:          ${v.Version}\n  API version:      ${v.ApiVersion} (minimum version ${v.MinAPIVersion})\n  Kernel Version:   ${v.KernelVersion}\n`,
       );
     });
+
+  eventsFlags(program.command("events"), ctx);
 
   program
     .command("unshare")
@@ -88,6 +101,8 @@ export function registerSystemGroup(program: Command, ctx: CliContext): void {
       const { systemPrune } = await import("../actions/system.js");
       await systemPrune(await ctx.engine(), opts);
     });
+
+  eventsFlags(system.command("events"), ctx);
 
   system
     .command("migrate")

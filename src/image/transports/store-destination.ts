@@ -94,7 +94,7 @@ export class StoreDestination implements ImageDestination {
       const same = image.manifestDigest !== "" && layers.every((l, i) => l.digest === image.manifest.layers[i]!.digest && l.mediaType === image.manifest.layers[i]!.mediaType);
       // A source that could not give blob digests up front (an archive) gets a manifest describing what we stored.
       const manifestRaw = same ? image.manifestRaw : ociManifest(image.configRaw, image.manifest.config.digest, layers);
-      return await this.images.addImage({
+      const added = await this.images.addImage({
         configRaw: image.configRaw,
         configDigest: image.manifest.config.digest,
         manifestRaw,
@@ -104,6 +104,9 @@ export class StoreDestination implements ImageDestination {
         names: image.names,
         repoDigests: image.repoDigests,
       });
+      // A pull's event names the reference and is logged by the pull itself.
+      if (this.opts.mode === "load") this.images.logEvent("load", added.id, added.id);
+      return added;
     } finally {
       await this.abort();
     }

@@ -49,3 +49,12 @@ describe("registry settings", () => {
     expect(() => parse("[registries]\ntimeout = soon\n")).toThrow(/invalid registry timeout "soon"/);
   });
 });
+
+describe("event log settings", () => {
+  test("[events] max_size in bytes; absent leaves the log's default; too small or nonsense is refused", () => {
+    expect(parse("[events]\nmax_size = 65536\n").eventsMaxSize).toBe(65536);
+    expect(parse("").eventsMaxSize).toBeUndefined();
+    expect(() => parse("[events]\nmax_size = 100\n")).toThrow(/invalid events max_size "100"/);
+    expect(() => parse("[events]\nmax_size = big\n")).toThrow(/invalid events max_size "big"/);
+  });
+});

@@ -1,7 +1,9 @@
-import { SyntaxProblem } from "./errors.js";
+import { InvalidArgumentError } from "./errors.js";
 
-// HEALTHCHECK durations are Go durations ("30s", "1m30s", "1.5h", "250ms"),
-// parsed as Go's time.ParseDuration does, to nanoseconds.
+// Go durations ("30s", "1m30s", "1.5h", "250ms"), parsed as Go's
+// time.ParseDuration does, to nanoseconds: Docker takes them in HEALTHCHECK
+// flags, --health-* options and relative --since/--until times, and words
+// its errors as Go does.
 // https://pkg.go.dev/time#ParseDuration
 
 const UNITS: Record<string, number> = {
@@ -24,16 +26,16 @@ export function parseGoDuration(text: string): number {
     s = s.slice(1);
   }
   if (s === "0") return 0;
-  if (s === "") throw new SyntaxProblem(`time: invalid duration ${quoted}`);
+  if (s === "") throw new InvalidArgumentError(`time: invalid duration ${quoted}`);
   let total = 0;
   while (s !== "") {
     const num = /^(\d*)(?:\.(\d*))?/.exec(s)!;
-    if (num[0] === "" || num[0] === ".") throw new SyntaxProblem(`time: invalid duration ${quoted}`);
+    if (num[0] === "" || num[0] === ".") throw new InvalidArgumentError(`time: invalid duration ${quoted}`);
     s = s.slice(num[0].length);
     const unit = /^[^\d.]*/.exec(s)![0];
-    if (unit === "") throw new SyntaxProblem(`time: missing unit in duration ${quoted}`);
+    if (unit === "") throw new InvalidArgumentError(`time: missing unit in duration ${quoted}`);
     const scale = UNITS[unit];
-    if (scale === undefined) throw new SyntaxProblem(`time: unknown unit ${JSON.stringify(unit)} in duration ${quoted}`);
+    if (scale === undefined) throw new InvalidArgumentError(`time: unknown unit ${JSON.stringify(unit)} in duration ${quoted}`);
     s = s.slice(unit.length);
     total += Number(`${num[1] || "0"}.${num[2] || "0"}`) * scale;
   }
