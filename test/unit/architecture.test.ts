@@ -21,7 +21,7 @@ const RANKS: string[][] = [
   ["store", "registry", "events", "userns"],
   ["core"],
   ["config", "gotext"],
-  ["errors.ts", "digest.ts", "version.ts"],
+  ["errors.ts", "digest.ts", "duration.ts", "version.ts"],
 ];
 
 function rankOf(room: string): number {
