@@ -21,7 +21,8 @@ const RANKS: string[][] = [
   ["store", "registry", "events", "userns"],
   ["core"],
   ["config", "gotext"],
-  ["errors.ts", "digest.ts", "duration.ts", "version.ts"],
+  ["digest.ts", "duration.ts", "version.ts"],
+  ["errors.ts"],
 ];
 
 function rankOf(room: string): number {
