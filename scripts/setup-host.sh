@@ -3,7 +3,8 @@
 #   sudo scripts/setup-host.sh [USER]
 # Installs the Debian/Ubuntu packages skiff uses (uidmap, fuse-overlayfs,
 # slirp4netns, busybox-static, a C compiler) and the reference tools its tests
-# compare against (podman, buildah, skopeo, crun, umoci, docker-registry, tmux);
+# compare against (podman, buildah, skopeo, crun, umoci, docker-registry, tmux,
+# docker-py as a client of the API socket);
 # gives USER (default: the user who ran sudo) subordinate id ranges of 65536
 # ids when it has none; makes /dev/fuse and /dev/net/tun usable.
 # Safe to run again. Nothing here runs skiff itself: skiff never needs root.
@@ -20,7 +21,7 @@ apt-get update -qq >/dev/null || echo "setup-host: apt-get update failed; using 
 apt-get install -y -qq --no-install-recommends \
   uidmap fuse-overlayfs fuse3 slirp4netns busybox-static iproute2 \
   make gcc libc6-dev ca-certificates util-linux procps rsync tmux \
-  podman buildah skopeo crun umoci docker-registry apache2-utils >/dev/null
+  podman buildah skopeo crun umoci docker-registry apache2-utils python3-docker >/dev/null
 
 if ! command -v node >/dev/null || [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 20 ]; then
   echo "setup-host: Node.js 20 or newer is needed (Debian 12 ships 18: see https://nodejs.org/en/download)" >&2
