@@ -24,8 +24,8 @@ export interface ApiServerOptions {
   /** Seconds without work before onIdle; 0 never. */
   idleSeconds: number;
   onIdle(): void;
-  /** One line per request (--log-level debug). */
-  log?(line: string): void;
+  /** One line per request (shown with --log-level debug), and one per engine failure (always shown). */
+  log?(line: string, level: "debug" | "error"): void;
 }
 
 type Resolved =
@@ -99,7 +99,7 @@ export class ApiServer {
     const started = Date.now();
     res.once("close", () => {
       done();
-      this.opts.log?.(`${req.method} ${req.url} ${res.statusCode} ${Date.now() - started}ms`);
+      this.opts.log?.(`${req.method} ${req.url} ${res.statusCode} ${Date.now() - started}ms`, "debug");
     });
     for (const [k, v] of Object.entries(commonHeaders())) res.setHeader(k, v);
     const r = this.resolve(req);
@@ -130,7 +130,8 @@ export class ApiServer {
 
   /** A handler failed: an error answer, or in-band once a message stream is open, or a cut connection. */
   private fail(call: ApiCall, res: ServerResponse, e: unknown): void {
-    if (errorStatus(e) >= 500) this.opts.log?.(`${call.method} ${call.req.url}: ${(e as Error)?.message ?? String(e)}`);
+    // As Docker's daemon logs them: a 5xx is the engine's failure, worth a line where the service's output goes.
+    if (errorStatus(e) >= 500) this.opts.log?.(`${call.method} ${call.req.url}: ${(e as Error)?.message ?? String(e)}`, "error");
     if (call.openMessageStream) return call.openMessageStream.fail(e);
     if (!res.headersSent) return sendError(res, e);
     res.destroy();
@@ -144,7 +145,7 @@ export class ApiServer {
       done();
     });
     socket.on("error", () => {});
-    this.opts.log?.(`${req.method} ${req.url} (upgrade)`);
+    this.opts.log?.(`${req.method} ${req.url} (upgrade)`, "debug");
     const r = this.resolve(req);
     if (r.kind === "error") return void socket.end(rawErrorResponse(r.error), () => socket.destroy());
     // Unknown paths, and BuildKit's /session and /grpc (h2c): a plain 404, as Docker without BuildKit answers.

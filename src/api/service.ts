@@ -20,7 +20,7 @@ export interface ApiServiceOptions {
   namespace?: NamespaceFacts;
   /** Replaces the standard routes (tests of the server itself). */
   routes?: Route[];
-  log?(line: string): void;
+  log?(line: string, level: "debug" | "error"): void;
 }
 
 export interface RunningService {
@@ -46,7 +46,7 @@ export async function startApiService(o: ApiServiceOptions): Promise<RunningServ
     routes: o.routes ?? apiRoutes({ engine: o.engine, namespace: o.namespace }),
     idleSeconds: o.idleSeconds,
     onIdle: () => {
-      o.log?.(`idle for ${o.idleSeconds}s: stopping`);
+      o.log?.(`idle for ${o.idleSeconds}s: stopping`, "debug");
       void stop();
     },
     log: o.log,

@@ -64,7 +64,7 @@ export async function systemService(ctx: CliContext, uri: string | undefined, op
     idleSeconds: seconds,
     privateDir: activated === undefined && !asked,
     namespace,
-    log: ctx.debug ? (line) => process.stderr.write(`skiff: ${line}\n`) : undefined,
+    log: (line, level) => (level === "error" || ctx.debug) && process.stderr.write(`skiff: ${line}\n`),
   });
   process.stderr.write(`API listening on ${service.address}${seconds ? ` (stops after ${seconds}s without requests)` : ""}\n`);
   const onSignal = () => void service.stop({ force: true });
