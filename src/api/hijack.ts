@@ -69,7 +69,10 @@ export function readUpgradeBody(req: IncomingMessage, socket: Duplex, head: Buff
       socket.off("error", onError);
       socket.off("end", onSocketEnd);
       socket.pause();
-      resolve(result);
+      // docker-modem marks a hijack without options as chunked and, without stdin, ends it: a last-chunk is not input.
+      const chunked = /chunked/i.test(String(req.headers["transfer-encoding"] ?? ""));
+      const rest = chunked && result.rest.subarray(0, 5).toString() === "0\r\n\r\n" ? result.rest.subarray(5) : result.rest;
+      resolve({ body: result.body, rest });
     };
     const check = () => {
       const parsed = Buffer.concat(fromReq);
@@ -189,7 +192,8 @@ function feedStdin(session: StreamSession, first: Buffer, input: Readable): void
       sink.once("drain", () => input.resume());
     }
   });
-  input.once("end", () => sink.end());
+  if (input.readableEnded) sink.end();
+  else input.once("end", () => sink.end());
   input.resume();
 }
 

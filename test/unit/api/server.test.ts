@@ -284,6 +284,17 @@ describe("hijack (attach, exec start)", () => {
     expect(out.split("\n").filter(Boolean)).toHaveLength(200);
   });
 
+  test("docker-modem's chunked hijack without options: its last-chunk is not stdin", async () => {
+    const sock = await start();
+    const client = connect(sock);
+    const bytes = collect(client);
+    client.end("POST /exec/c1/start HTTP/1.1\r\nHost: docker\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
+    const { head, rest } = splitHead(await bytes);
+    expect(head.split("\r\n")[0]).toBe("HTTP/1.1 101 UPGRADED");
+    expect(frames(rest)).toEqual([]);
+    expect(exitCodes.get("c1")).toBe(0);
+  });
+
   test("refusals before the stream are whole HTTP answers on the socket; unknown upgrade paths get 404", async () => {
     const sock = await start();
     for (const [path, status, message] of [
