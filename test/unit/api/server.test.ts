@@ -70,6 +70,16 @@ const routes: Route[] = [
       throw new Error("manifest unknown");
     },
   },
+  {
+    method: "GET",
+    path: "/events",
+    handle: async (c) => {
+      const res = c.longPoll();
+      res.write(`${JSON.stringify({ Type: "container", Action: "start" })}\n`);
+      await new Promise<void>((resolve) => c.signal.addEventListener("abort", () => resolve()));
+      aborted.push("events");
+    },
+  },
   { method: "POST", path: "/wait", handle: async (c) => { const res = c.longPoll(); await release; res.end(`${JSON.stringify({ StatusCode: 0, Error: null })}\n`); } },
   {
     method: "POST",
@@ -93,6 +103,7 @@ const routes: Route[] = [
 let releaseWait!: () => void;
 let release = new Promise<void>((r) => (releaseWait = r));
 const goneCalls: string[] = [];
+const aborted: string[] = [];
 
 async function start(opts: { idleSeconds?: number; log?: (line: string) => void } = {}): Promise<string> {
   dir = mkdtempSync(join(tmpdir(), "skiff-api-server-"));
@@ -234,6 +245,21 @@ describe("HTTP answers", () => {
     });
     expect(JSON.parse(body)).toEqual({ StatusCode: 0, Error: null });
   });
+});
+
+test("a client that leaves a long poll aborts the call's signal (long work stops)", async () => {
+  const sock = await start();
+  await new Promise<void>((resolve) => {
+    const req = http.request({ socketPath: sock, method: "GET", path: "/events" }, (res) => {
+      res.once("data", () => {
+        req.destroy();
+        resolve();
+      });
+    });
+    req.on("error", () => {}); // the destroy above
+    req.end();
+  });
+  await expect.poll(() => aborted.includes("events"), { timeout: 30_000 }).toBe(true);
 });
 
 describe("hijack (attach, exec start)", () => {
