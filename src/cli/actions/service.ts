@@ -90,7 +90,10 @@ async function installUnits(ctx: CliContext, asked: ListenTarget | undefined): P
   const runtimeDir = process.env.XDG_RUNTIME_DIR;
   const listen = socket.kind === "unix" ? { kind: "unix" as const, path: unitPath(socket.path, runtimeDir) } : socket;
   const o = engine.options;
-  const globals = [...(o.root ? ["--root", o.root] : []), ...(o.runRoot ? ["--runroot", o.runRoot] : []), ...(o.storageDriver ? ["--storage-driver", o.storageDriver] : [])];
+  // systemd's user manager sets XDG_RUNTIME_DIR: a CLI without it (the /tmp fallback) must give the service its run root,
+  // or the two would keep separate pause processes and container state.
+  const runRoot = o.runRoot ?? (engine.config.paths.runRootIsFallback ? engine.config.paths.runRoot : undefined);
+  const globals = [...(o.root ? ["--root", o.root] : []), ...(runRoot ? ["--runroot", runRoot] : []), ...(o.storageDriver ? ["--storage-driver", o.storageDriver] : [])];
   const units = { node: process.execPath, entry: cliEntry, listen, globals };
   const dir = join(process.env.XDG_CONFIG_HOME || join(process.env.HOME || homedir(), ".config"), "systemd", "user");
   mkdirSync(dir, { recursive: true });

@@ -282,6 +282,11 @@ describe.skipIf(isRoot)("starting and stopping", () => {
       expect(serviceUnit).toContain(`\nExecStart=${process.execPath} ${skiffBin} system service\n`);
       expect(serviceUnit).toContain("\nKillMode=process\n");
       expect(serviceUnit).toContain("\nRequires=skiff.socket\n");
+      // Without XDG_RUNTIME_DIR the CLI keeps its state in /tmp: the service is told to use the same.
+      await e.ok(["system", "service", "--install"], { env: { XDG_RUNTIME_DIR: undefined } });
+      const fallback = `/tmp/skiff-run-${process.getuid!()}`;
+      expect(readFileSync(join(dir, "skiff.socket"), "utf8")).toContain(`\nListenStream=${fallback}/skiff.sock\n`);
+      expect(readFileSync(join(dir, "skiff.service"), "utf8")).toContain(`\nExecStart=${process.execPath} ${skiffBin} --runroot ${fallback} system service\n`);
     } finally {
       e.cleanup();
     }
