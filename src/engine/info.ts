@@ -5,6 +5,7 @@ import { probeNetwork, type NetworkFacts } from "../network/probe.js";
 import { probeCgroups, type CgroupFacts } from "../runtime/cgroups.js";
 import { probeNamespace, type NamespaceFacts } from "../userns/probe.js";
 import { formatMap } from "../userns/mapping.js";
+import { apiSocketPath, socketState } from "./api-socket.js";
 import type { Engine } from "./engine.js";
 
 // `skiff info`: what this host gives skiff, and for each missing piece one
@@ -21,11 +22,19 @@ export interface HostInfo {
   cgroups: CgroupFacts;
   storage: { root: string; filesystem: string; runRoot: string; runRootFilesystem: string; configFile: string; configFound: boolean };
   registries: { default: string; insecure: string[]; mirrors: Record<string, string[]>; timeoutSeconds: number };
+  /** Where `skiff system service` listens by default, and whether it does now. */
+  apiSocket: { path: string; listening: boolean };
   warnings: { problem: string; fix: string }[];
 }
 
-export async function collectHostInfo(engine: Engine, version: string): Promise<HostInfo> {
-  const ns = probeNamespace();
+/**
+ * `namespace`: facts about the user probed outside skiff's user namespace.
+ * Inside it (the API service runs there) uid 0 is the user and the
+ * subordinate ids and setuid helpers look like root's, so the service is
+ * handed the facts its outer process saw.
+ */
+export async function collectHostInfo(engine: Engine, version: string, opts: { namespace?: NamespaceFacts } = {}): Promise<HostInfo> {
+  const ns = opts.namespace ?? probeNamespace();
   const fuse = probeFuse();
   const network = probeNetwork();
   const cgroups = probeCgroups();
@@ -106,6 +115,7 @@ export async function collectHostInfo(engine: Engine, version: string): Promise<
       configFile: engine.config.file,
       configFound: engine.config.fileFound,
     },
+    apiSocket: { path: apiSocketPath(paths.runRoot), listening: (await socketState(apiSocketPath(paths.runRoot))) === "listening" },
     registries: {
       default: engine.config.defaultRegistry,
       insecure,

@@ -1,4 +1,5 @@
 import { SkiffError, InvalidArgumentError } from "../../errors.js";
+import { loginHost, verifyLogin } from "../../engine/login.js";
 import { listTags, parseUserReference, pull } from "../../engine/pull.js";
 import { push, tagsOfRepository } from "../../engine/push.js";
 import { registryClient } from "../../engine/registry-client.js";
@@ -92,15 +93,9 @@ async function promptLine(question: string): Promise<string> {
   }
 }
 
-function serverHost(engine: { config: { defaultRegistry: string } }, server?: string): string {
-  if (!server) return engine.config.defaultRegistry;
-  const host = server.replace(/^https?:\/\//, "").replace(/\/.*$/, "");
-  return host === "index.docker.io" || host === "registry-1.docker.io" ? "docker.io" : host;
-}
-
 export async function loginCommand(ctx: CliContext, server: string | undefined, o: Opts): Promise<void> {
   const engine = await ctx.engine();
-  const host = serverHost(engine, server);
+  const host = loginHost(engine, server);
   if (o.password && o.passwordStdin) throw new InvalidArgumentError("--password and --password-stdin are mutually exclusive");
   let username = o.username as string | undefined;
   let password = o.password as string | undefined;
@@ -111,21 +106,14 @@ export async function loginCommand(ctx: CliContext, server: string | undefined, 
   }
   if (!username) username = await promptLine("Username: ");
   if (!password) password = await promptHidden("Password: ");
-  const { RegistryClient } = await import("../../registry/client.js");
-  const reg = engine.config.registries.get(host);
-  const client = new RegistryClient(host, { insecure: reg?.insecure || undefined, credentials: { username, password } });
-  try {
-    await client.checkLogin();
-  } finally {
-    client.close();
-  }
+  await verifyLogin(engine, host, { username, password });
   storeCredentials(host, username, password);
   process.stdout.write("Login Succeeded\n");
 }
 
 export async function logoutCommand(ctx: CliContext, server: string | undefined): Promise<void> {
   const engine = await ctx.engine();
-  const host = serverHost(engine, server);
+  const host = loginHost(engine, server);
   removeCredentials(host);
   process.stdout.write(`Removing login credentials for ${host}\n`);
 }

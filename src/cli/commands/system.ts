@@ -105,6 +105,17 @@ export function registerSystemGroup(program: Command, ctx: CliContext): void {
   eventsFlags(system.command("events"), ctx);
 
   system
+    .command("service")
+    .description("Serve the Docker Engine API on a socket (default unix://$XDG_RUNTIME_DIR/skiff/skiff.sock)")
+    .argument("[URI]", "where to listen: unix:///path/to.sock, or tcp://HOST:PORT (no TLS: loopback unless you name a host)")
+    .option("-t, --time <seconds>", "stop after this many seconds without requests (0: never)", "5")
+    .option("--install", "write systemd user units that start the service on the first connection")
+    .action(async (uri: string | undefined, opts: { time: string; install?: boolean }) => {
+      const { systemService } = await import("../actions/service.js");
+      await systemService(ctx, uri, opts);
+    });
+
+  system
     .command("migrate")
     .description("Stop the pause process that holds skiff's user namespace (it is recreated on next use)")
     .action(async () => {

@@ -47,6 +47,10 @@ export function renderInfo(i: HostInfo): string {
     ` Timeout:         ${i.registries.timeoutSeconds}s`,
     ...Object.entries(i.registries.mirrors).map(([h, m]) => ` Mirrors ${h}: ${m.join(", ")}`),
     "",
+    "Docker API:",
+    ` Socket:          ${i.apiSocket.path} (${i.apiSocket.listening ? "listening" : "not listening: start it with skiff system service"})`,
+    ` Clients:         export DOCKER_HOST=unix://${i.apiSocket.path}`,
+    "",
   ];
   for (const w of i.warnings) lines.push(`WARNING: ${w.problem}`, `         fix: ${w.fix}`);
   return lines.join("\n") + (i.warnings.length ? "\n" : "");
