@@ -82,7 +82,7 @@ function matches(engine: Engine, v: ContainerView, filters: Map<string, string[]
         if (!any((x) => r.Mounts.some((m) => m.Name === x || m.Source === x || m.Destination === x))) return false;
         break;
       case "network":
-        if (!any((x) => r.HostConfig.NetworkMode === x)) return false;
+        if (!any((x) => engine.network.networkNames(r).includes(x) || r.HostConfig.NetworkMode === x || Object.values(r.NetworkSettings?.Networks ?? {}).some((e) => Boolean(e.NetworkID?.startsWith(x))))) return false;
         break;
       case "publish":
       case "expose":
@@ -144,7 +144,7 @@ export async function psCommand(ctx: CliContext, o: Record<string, unknown>): Pr
       Names: r.Name,
       Labels: Object.entries(r.Config.Labels).map(([k, val]) => `${k}=${val}`).join(","),
       Mounts: r.Mounts.map((m) => m.Name || m.Source).join(","),
-      Networks: r.HostConfig.NetworkMode,
+      Networks: engine.network.networkNames(r).join(","),
       LocalVolumes: String(r.Mounts.filter((m) => m.Type === "volume").length),
     };
   });
