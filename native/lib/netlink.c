@@ -177,7 +177,7 @@ int nl_add_addr(int nl, int index, struct in_addr addr, int prefix) {
   return talk(nl, &r);
 }
 
-int nl_add_default_route(int nl, struct in_addr gateway) {
+int nl_add_default_route(int nl, int index, struct in_addr gateway) {
   struct request r;
   init(&r, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, sizeof(struct rtmsg));
   struct rtmsg *m = NLMSG_DATA(&r.h);
@@ -186,6 +186,8 @@ int nl_add_default_route(int nl, struct in_addr gateway) {
   m->rtm_protocol = RTPROT_BOOT;
   m->rtm_scope = RT_SCOPE_UNIVERSE;
   m->rtm_type = RTN_UNICAST;
+  m->rtm_flags = RTNH_F_ONLINK;
   attr(&r, RTA_GATEWAY, &gateway, sizeof gateway);
+  attr(&r, RTA_OIF, &index, sizeof index);
   return talk(nl, &r);
 }

@@ -25,6 +25,7 @@ int nl_del_link(int nl, const char *name);
 int nl_set_link(int nl, int index, int up, int master, const char *new_name, const unsigned char *mac, pid_t netns_pid);
 
 int nl_add_addr(int nl, int index, struct in_addr addr, int prefix);
-int nl_add_default_route(int nl, struct in_addr gateway);
+/* Through index, with the gateway on-link (it is on the interface's subnet). */
+int nl_add_default_route(int nl, int index, struct in_addr gateway);
 
 #endif

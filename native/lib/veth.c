@@ -33,7 +33,7 @@ static int configure_peer(const struct veth_attach *a, char *err, size_t cap) {
   else if (nl_add_addr(cnl, idx, a->addr, a->prefix) < 0) snprintf(err, cap, "address %s on %s: %s", inet_ntoa(a->addr), a->ifname, strerror(errno));
   else if (nl_set_link(cnl, idx, 1, 0, NULL, NULL, 0) < 0) snprintf(err, cap, "set %s up: %s", a->ifname, strerror(errno));
   else if (lo && nl_set_link(cnl, lo, 1, 0, NULL, NULL, 0) < 0) snprintf(err, cap, "set lo up: %s", strerror(errno));
-  else if (a->route && nl_add_default_route(cnl, a->gateway) < 0) snprintf(err, cap, "default route via %s: %s", inet_ntoa(a->gateway), strerror(errno));
+  else if (a->route && nl_add_default_route(cnl, idx, a->gateway) < 0) snprintf(err, cap, "default route via %s: %s", inet_ntoa(a->gateway), strerror(errno));
   else rc = 0;
   close(cnl);
   return rc;

@@ -58,8 +58,9 @@ export function lease(n: UserNetwork, leases: Leases, containerId: string, wante
     return wanted;
   }
   const count = u.to - u.from + 1;
+  const start = leases.next >= u.from && leases.next <= u.to ? leases.next - u.from : 0;
   for (let i = 0; i < count; i++) {
-    const ip = u.from + ((leases.next - u.from + i + count * 2) % count);
+    const ip = u.from + ((start + i) % count);
     const s = intToIp(ip);
     if (ip === u.gateway || taken.has(s)) continue;
     leases.byContainer[containerId] = s;
