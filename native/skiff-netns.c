@@ -15,9 +15,10 @@
  *   or one line saying what failed and exits 1 (nothing left running).
  * The holder serves requests on DIR/ctl.sock (one line each, answered "ok"
  * or "error MESSAGE"):
- *   attach pid=P bridge=B gateway=G/N internal=0|1 mtu=M veth=V peer=W
- *          ifname=I addr=A/N mac=MAC route=0|1 names=a,b,.. upstream=IP|-
- *     the bridge B (with address G, and a name server on G:53) unless it
+ *   attach pid=P bridge=B bridge_mac=MAC gateway=G/N internal=0|1 mtu=M
+ *          veth=V peer=W ifname=I addr=A/N mac=MAC route=0|1 names=a,b,..
+ *          upstream=IP|-
+ *     the bridge B (with address G, that MAC, and a name server on G:53) unless it
  *     exists; a veth pair V/W with V on B; W moved into P's network
  *     namespace as I with address A, up, lo up, and a default route via G
  *     when route=1. The names then resolve to A for every container that
@@ -25,7 +26,7 @@
  *     Other names this container asks for are forwarded to upstream (none
  *     for "-", and never on an internal network: refused).
  *   detach veth=V      remove the veth pair (the container loses that interface)
- *   forget bridge=B    remove the bridge and its name server
+ *   forget bridge=B    remove the bridge, its name server and what is left on it
  * It tracks attached containers with pidfds. Once none is left it takes
  * flock(--idle-lock, LOCK_EX|LOCK_NB) — which the host holds shared while it
  * is attaching someone — removes ctl.sock and holder.pid and exits; its
@@ -371,6 +372,13 @@ static void forget(int n) {
 
 #define ERR(...) return snprintf(err, cap, __VA_ARGS__), -1
 
+static int parse_mac(const char *s, unsigned char *out) {
+  unsigned m[6];
+  if (!s || sscanf(s, "%x:%x:%x:%x:%x:%x", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5]) != 6) return -1;
+  for (int i = 0; i < 6; i++) out[i] = (unsigned char)m[i];
+  return 0;
+}
+
 static int do_attach(char *line, char *err, size_t cap) {
   struct veth_attach a = {0};
   struct network net = {0};
@@ -392,9 +400,9 @@ static int do_attach(char *line, char *err, size_t cap) {
     if (!(v = field(line, keys[i])) || !*v || strlen(v) >= IFNAMSIZ) ERR("attach: bad %s", keys[i]);
     snprintf(dest[i], IFNAMSIZ, "%s", v);
   }
-  unsigned m[6];
-  if (!(v = field(line, "mac")) || sscanf(v, "%x:%x:%x:%x:%x:%x", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5]) != 6) ERR("attach: bad mac");
-  for (int i = 0; i < 6; i++) a.mac[i] = (unsigned char)m[i];
+  unsigned char bridge_mac[6];
+  if (parse_mac(field(line, "mac"), a.mac) < 0) ERR("attach: bad mac");
+  if (parse_mac(field(line, "bridge_mac"), bridge_mac) < 0) ERR("attach: bad bridge_mac");
   char names[1024];
   snprintf(names, sizeof names, ",%s,", (v = field(line, "names")) ? v : "");
   int slot = -1;
@@ -405,7 +413,7 @@ static int do_attach(char *line, char *err, size_t cap) {
   int pidfd = (int)syscall(SYS_pidfd_open, a.pid, 0);
   if (pidfd < 0) ERR("pidfd_open %d: %s", (int)a.pid, strerror(errno));
   if (!nets[n].used) {
-    if (bridge_ensure(nl, net.bridge, net.gateway, net.prefix, a.mtu, err, cap) < 0) return close(pidfd), -1;
+    if (bridge_ensure(nl, net.bridge, net.gateway, net.prefix, a.mtu, bridge_mac, err, cap) < 0) return close(pidfd), -1;
     const char *what = "";
     if (ns_open(n, net.gateway, net.bridge, &what) < 0) {
       snprintf(err, cap, "name server on %s:53: %s: %s", inet_ntoa(net.gateway), what, strerror(errno));
@@ -443,8 +451,13 @@ static int do_request(char *line, char *err, size_t cap) {
   if (!strncmp(line, "forget ", 7)) {
     int n = (v = field(line, "bridge")) ? net_of(v, 0) : -1;
     if (n >= 0) {
+      /* The host has checked that no running container is on it; endpoints
+       * still here belong to containers whose exit we have not seen yet. */
       for (int i = 0; i < MAX_ENDPOINTS; i++)
-        if (eps[i].pidfd >= 0 && eps[i].net == n) ERR("bridge %s still has containers", v);
+        if (eps[i].pidfd >= 0 && eps[i].net == n) {
+          nl_del_link(nl, eps[i].veth);
+          drop_endpoint(i);
+        }
       forget(n);
     }
     return 0;
@@ -452,25 +465,52 @@ static int do_request(char *line, char *err, size_t cap) {
   ERR("unknown request: %.40s", line);
 }
 
-/* One client: requests until it closes (the clients are skiff's own, quick). */
-static void serve_client(int c) {
-  FILE *in = fdopen(c, "r");
-  if (!in) {
-    close(c);
-    return;
-  }
-  struct timeval tv = {5, 0};
-  setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  char line[4096], err[1024];
-  while (fgets(line, sizeof line, in)) {
-    err[0] = 0;
-    int rc = do_request(line, err, sizeof err);
+/* Control clients live in the poll loop like everything else: one that
+ * stalls must not hold up the name servers. */
+#define MAX_CLIENTS 16
+static struct client {
+  int fd; /* -1: free */
+  size_t len;
+  char buf[4096];
+} clients[MAX_CLIENTS];
+
+static void client_close(struct client *c) {
+  close(c->fd);
+  c->fd = -1;
+}
+
+static void client_accept(void) {
+  int fd = accept4(ctl, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+  if (fd < 0) return;
+  for (int i = 0; i < MAX_CLIENTS; i++)
+    if (clients[i].fd < 0) {
+      clients[i].fd = fd;
+      clients[i].len = 0;
+      return;
+    }
+  close(fd); /* too many at once: the client sees the connection closed */
+}
+
+static void client_read(struct client *c) {
+  ssize_t n = read(c->fd, c->buf + c->len, sizeof c->buf - 1 - c->len);
+  if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+  if (n <= 0) return client_close(c);
+  c->len += (size_t)n;
+  c->buf[c->len] = 0;
+  char *nl;
+  while ((nl = strchr(c->buf, '\n'))) {
+    *nl = 0;
+    char err[1024] = "", out[1100];
+    int rc = do_request(c->buf, err, sizeof err);
     if (rc < 0) logf_("%s", err);
-    char out[1100];
-    int n = rc == 0 ? snprintf(out, sizeof out, "ok\n") : snprintf(out, sizeof out, "error %s\n", err);
-    if (write_all(c, out, (size_t)n) < 0) break;
+    int len = rc == 0 ? snprintf(out, sizeof out, "ok\n") : snprintf(out, sizeof out, "error %s\n", err);
+    /* A few bytes into an empty socket buffer: this does not block. */
+    if (send(c->fd, out, (size_t)len, MSG_NOSIGNAL) != len) return client_close(c);
+    size_t used = (size_t)(nl + 1 - c->buf);
+    memmove(c->buf, nl + 1, c->len - used + 1);
+    c->len -= used;
   }
-  fclose(in);
+  if (c->len == sizeof c->buf - 1) client_close(c); /* a line too long: not one of ours */
 }
 
 static int endpoints(void) {
@@ -505,12 +545,17 @@ __attribute__((noreturn)) static void serve(void) {
   signal(SIGPIPE, SIG_IGN);
   ns_init(resolve);
   for (int i = 0; i < MAX_ENDPOINTS; i++) eps[i].pidfd = -1;
-  static struct pollfd p[2 + MAX_ENDPOINTS + 2 * MAX_NETS + 256];
+  for (int i = 0; i < MAX_CLIENTS; i++) clients[i].fd = -1;
+  static struct pollfd p[2 + MAX_CLIENTS + MAX_ENDPOINTS + 2 * MAX_NETS + 256];
   int idle = 1;
   for (;;) {
     int n = 0;
     p[n++] = (struct pollfd){ctl, POLLIN, 0};
     p[n++] = (struct pollfd){slirp_fd, POLLIN, 0};
+    int first_client = n;
+    for (int i = 0; i < MAX_CLIENTS; i++)
+      if (clients[i].fd >= 0) p[n++] = (struct pollfd){clients[i].fd, POLLIN, 0};
+    int first_ep = n;
     for (int i = 0; i < MAX_ENDPOINTS; i++)
       if (eps[i].pidfd >= 0) p[n++] = (struct pollfd){eps[i].pidfd, POLLIN, 0};
     int first_ns = n;
@@ -528,15 +573,15 @@ __attribute__((noreturn)) static void serve(void) {
       }
       for (int i = 0; i < MAX_ENDPOINTS; i++) {
         if (eps[i].pidfd < 0) continue;
-        for (int j = 2; j < first_ns; j++)
+        for (int j = first_ep; j < first_ns; j++)
           if (p[j].fd == eps[i].pidfd && p[j].revents) drop_endpoint(i);
       }
       for (int j = first_ns; j < n; j++)
         if (p[j].revents) ns_handle(p[j].fd, p[j].revents, now);
-      if (p[0].revents) {
-        int c = accept4(ctl, NULL, NULL, SOCK_CLOEXEC);
-        if (c >= 0) serve_client(c);
-      }
+      for (int j = first_client; j < first_ep; j++)
+        for (int i = 0; i < MAX_CLIENTS; i++)
+          if (p[j].revents && clients[i].fd == p[j].fd) client_read(&clients[i]);
+      if (p[0].revents) client_accept();
     }
     idle = endpoints() == 0;
     if (idle) try_leave();
@@ -559,7 +604,7 @@ static int request(int argc, char **argv) {
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) < 0)
     fail("cannot reach the network namespace holder at %s: %s", sock, strerror(errno));
-  FILE *in = fdopen(dup(fd), "r");
+  FILE *in = fdopen(fcntl(fd, F_DUPFD_CLOEXEC, 0), "r");
   for (; i < argc && strcmp(argv[i], "--"); i++) {
     char line[4096], answer[1100];
     int n = snprintf(line, sizeof line, "%s pid=%s\n", argv[i], pid_s);
@@ -571,6 +616,7 @@ static int request(int argc, char **argv) {
     }
   }
   close(fd);
+  if (in) fclose(in); /* nothing of the connection must reach the program exec'd next */
   if (i < argc && !strcmp(argv[i], "--") && i + 1 < argc) {
     execv(argv[i + 1], argv + i + 1);
     fail("exec %s: %s", argv[i + 1], strerror(errno));

@@ -10,12 +10,12 @@
 #include <string.h>
 #include <unistd.h>
 
-int bridge_ensure(int nl, const char *name, struct in_addr addr, int prefix, int mtu, char *err, size_t cap) {
+int bridge_ensure(int nl, const char *name, struct in_addr addr, int prefix, int mtu, const unsigned char *mac, char *err, size_t cap) {
   if (nl_index(nl, name)) return 0;
   int idx;
   if (nl_add_bridge(nl, name, mtu) < 0 && errno != EEXIST) return snprintf(err, cap, "add bridge %s: %s", name, strerror(errno)), -1;
   if (!(idx = nl_index(nl, name))) return snprintf(err, cap, "bridge %s: vanished", name), -1;
-  if (nl_add_addr(nl, idx, addr, prefix) < 0 || nl_set_link(nl, idx, 1, 0, NULL, NULL, 0) < 0) {
+  if (nl_set_link(nl, idx, -1, 0, NULL, mac, 0) < 0 || nl_add_addr(nl, idx, addr, prefix) < 0 || nl_set_link(nl, idx, 1, 0, NULL, NULL, 0) < 0) {
     snprintf(err, cap, "configure bridge %s: %s", name, strerror(errno));
     nl_del_link(nl, name);
     return -1;

@@ -24,7 +24,9 @@ struct veth_attach {
  * own_netns (it must exit). nl is a rtnetlink socket of own_netns. */
 int veth_attach(int nl, int own_netns, const struct veth_attach *a, char *err, size_t cap);
 
-/* The bridge with its address, up; 0 if it already existed or was made. */
-int bridge_ensure(int nl, const char *name, struct in_addr addr, int prefix, int mtu, char *err, size_t cap);
+/* The bridge with its address and MAC, up; 0 if it already existed or was
+ * made. The MAC is fixed: a bridge otherwise takes its lowest port's, and
+ * changes it when that port leaves, behind the ARP caches of the others. */
+int bridge_ensure(int nl, const char *name, struct in_addr addr, int prefix, int mtu, const unsigned char *mac, char *err, size_t cap);
 
 #endif

@@ -61,6 +61,8 @@ export function attachLine(a: Attached, o: { mtu: number; route: boolean; names:
   return [
     "attach",
     `bridge=${a.bridge}`,
+    // The gateway is never a container's address: its MAC is the bridge's alone.
+    `bridge_mac=${macFor(a.gateway)}`,
     `gateway=${a.gateway}/${a.prefixLen}`,
     `internal=${a.internal ? 1 : 0}`,
     `mtu=${o.mtu}`,
