@@ -2,15 +2,15 @@
  * (DESIGN.md §3.5), and the requests that attach containers to it. Run
  * inside skiff's user namespace (through skiff-ns).
  *
- * usage: skiff-netns start --dir DIR --slirp4netns PATH --iptables PATH
- *          --idle-lock PATH [--mtu N] [--sysctl KEY=VALUE]... [--rule "ARGS"]...
+ * usage: skiff-netns start --dir DIR --slirp4netns PATH --iptables-restore PATH
+ *          --idle-lock PATH [--mtu N] [--sysctl KEY=VALUE]... [--rules TEXT]
  *        skiff-netns request --socket PATH LINE... [-- NEXT ARGV...]
  *
  * start: under flock(DIR/start.lock), reuse the holder named by
  *   DIR/holder.pid if it lives; else make one: a process that unshares a
  *   network namespace, starts one slirp4netns for it (tap0, outbound NAT;
  *   its --exit-fd ends it with the holder), writes each /proc/sys/KEY, runs
- *   `iptables ARGS` for each --rule, listens on DIR/ctl.sock and records
+ *   feeds TEXT to `iptables-restore --noflush`, listens on DIR/ctl.sock and records
  *   "PID STARTTIME" in DIR/holder.pid. Prints "ok PID STARTTIME" and exits 0,
  *   or one line saying what failed and exits 1 (nothing left running).
  * The holder serves requests on DIR/ctl.sock (one line each, answered "ok"
@@ -78,9 +78,9 @@ struct endpoint {
 };
 
 static struct {
-  const char *dir, *slirp, *iptables, *idle_lock, *mtu;
-  const char *sysctl[MAX_RULES], *rules[MAX_RULES];
-  int n_sysctl, n_rules;
+  const char *dir, *slirp, *restore, *idle_lock, *mtu, *rules;
+  const char *sysctl[MAX_RULES];
+  int n_sysctl;
 } opt;
 
 static struct network nets[MAX_NETS];
@@ -111,23 +111,23 @@ __attribute__((noreturn, format(printf, 1, 2))) static void fail(const char *fmt
   _exit(1);
 }
 
-static void run_rule(const char *rule) {
-  char buf[1024], *argv[64];
-  int n = 0;
-  argv[n++] = (char *)opt.iptables;
-  snprintf(buf, sizeof buf, "%s", rule);
-  for (char *t = strtok(buf, " "); t && n < 62; t = strtok(NULL, " ")) argv[n++] = t;
-  argv[n] = NULL;
-  int err[2];
-  if (pipe2(err, O_CLOEXEC) < 0) fail("pipe: %s", strerror(errno));
+/* The whole rule set in one iptables-restore run (one process, one commit). */
+static void apply_rules(void) {
+  int in[2], err[2];
+  if (pipe2(in, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) fail("pipe: %s", strerror(errno));
   pid_t p = fork();
+  if (p < 0) fail("fork: %s", strerror(errno));
   if (p == 0) {
+    dup2(in[0], 0);
     dup2(err[1], 2);
-    execv(opt.iptables, argv);
-    dprintf(2, "exec %s: %s", opt.iptables, strerror(errno));
+    execl(opt.restore, opt.restore, "--noflush", (char *)NULL);
+    dprintf(2, "exec %s: %s", opt.restore, strerror(errno));
     _exit(127);
   }
+  close(in[0]);
   close(err[1]);
+  write_all(in[1], opt.rules, strlen(opt.rules));
+  close(in[1]);
   char text[512] = "";
   ssize_t len = read(err[0], text, sizeof text - 1);
   close(err[0]);
@@ -135,7 +135,7 @@ static void run_rule(const char *rule) {
   for (char *c = text; *c; c++)
     if (*c == '\n') *c = ' ';
   int st = 0;
-  if (p < 0 || waitpid(p, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) fail("iptables %s: %s", rule, text[0] ? text : "failed");
+  if (waitpid(p, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) fail("%s: %s", opt.restore, text[0] ? text : "failed");
 }
 
 static void write_sysctl(const char *kv) {
@@ -228,7 +228,7 @@ static void become_holder(void) {
   int lo = nl_index(nl, "lo");
   if (!lo || nl_set_link(nl, lo, 1, 0, NULL, NULL, 0) < 0) fail("set lo up: %s", strerror(errno));
   for (int i = 0; i < opt.n_sysctl; i++) write_sysctl(opt.sysctl[i]);
-  for (int i = 0; i < opt.n_rules; i++) run_rule(opt.rules[i]);
+  if (opt.rules) apply_rules();
   listen_ctl();
   char line[64];
   int len = snprintf(line, sizeof line, "%d %llu\n", (int)getpid(), proc_start_time(getpid()));
@@ -636,14 +636,14 @@ int main(int argc, char **argv) {
     const char *o = argv[i], *v = argv[++i];
     if (!strcmp(o, "--dir")) opt.dir = v;
     else if (!strcmp(o, "--slirp4netns")) opt.slirp = v;
-    else if (!strcmp(o, "--iptables")) opt.iptables = v;
+    else if (!strcmp(o, "--iptables-restore")) opt.restore = v;
     else if (!strcmp(o, "--idle-lock")) opt.idle_lock = v;
     else if (!strcmp(o, "--mtu")) opt.mtu = v;
     else if (!strcmp(o, "--sysctl") && opt.n_sysctl < MAX_RULES) opt.sysctl[opt.n_sysctl++] = v;
-    else if (!strcmp(o, "--rule") && opt.n_rules < MAX_RULES) opt.rules[opt.n_rules++] = v;
+    else if (!strcmp(o, "--rules")) opt.rules = v;
     else fail("unknown option %s", o);
   }
-  if (!opt.dir || !opt.slirp || !opt.iptables || !opt.idle_lock) fail("--dir, --slirp4netns, --iptables and --idle-lock are required");
+  if (!opt.dir || !opt.slirp || !opt.restore || !opt.idle_lock) fail("--dir, --slirp4netns, --iptables-restore and --idle-lock are required");
   snprintf(path_pid, sizeof path_pid, "%s/holder.pid", opt.dir);
   snprintf(path_sock, sizeof path_sock, "%s/ctl.sock", opt.dir);
   int r = start();

@@ -24,14 +24,19 @@ export const INTERNAL_PREFIX = "ski";
  * are dropped, and a TCP connection to a gateway goes to the host's loopback
  * (slirp4netns's 10.0.2.2), as Docker's gateway is the host.
  */
-export function holderRules(): string[] {
+export function holderRules(): string {
   return [
-    "-t nat -A POSTROUTING -o tap0 -j MASQUERADE",
-    `-t nat -A PREROUTING -i ${BRIDGE_PREFIX}+ -m addrtype --dst-type LOCAL -p tcp ! --dport 53 -j DNAT --to-destination ${SLIRP.gateway}`,
-    "-P FORWARD DROP",
+    "*nat",
+    `-A PREROUTING -i ${BRIDGE_PREFIX}+ -m addrtype --dst-type LOCAL -p tcp ! --dport 53 -j DNAT --to-destination ${SLIRP.gateway}`,
+    "-A POSTROUTING -o tap0 -j MASQUERADE",
+    "COMMIT",
+    "*filter",
+    ":FORWARD DROP [0:0]",
     "-A FORWARD -i tap0 -j ACCEPT",
     `-A FORWARD -i ${BRIDGE_PREFIX}+ -o tap0 -j ACCEPT`,
-  ];
+    "COMMIT",
+    "",
+  ].join("\n");
 }
 
 function sbinWhich(name: string): string | undefined {
@@ -74,15 +79,15 @@ export class Holder {
     if (live) return live;
     const slirp4netns = which("slirp4netns");
     if (!slirp4netns) throw new HostSetupError("slirp4netns not found: it gives user-defined networks their way out", "sudo apt-get install slirp4netns");
-    const iptables = sbinWhich("iptables");
+    const iptables = sbinWhich("iptables-restore");
     if (!iptables) throw new HostSetupError("iptables not found: user-defined networks need it for their NAT and isolation", "sudo apt-get install iptables");
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    const argv = [join(nativeDir, "skiff-netns"), "start", "--dir", this.dir, "--slirp4netns", slirp4netns, "--iptables", iptables, "--idle-lock", this.idleLock];
+    const argv = [join(nativeDir, "skiff-netns"), "start", "--dir", this.dir, "--slirp4netns", slirp4netns, "--iptables-restore", iptables, "--idle-lock", this.idleLock];
     argv.push("--mtu", String(DEFAULT_MTU), "--sysctl", "net.ipv4.ip_forward=1");
     // With br_netfilter, bridged frames would cross the FORWARD chain and be
     // dropped there: traffic within one network is the bridge's alone.
     if (existsSync("/proc/sys/net/bridge/bridge-nf-call-iptables")) argv.push("--sysctl", "net.bridge.bridge-nf-call-iptables=0");
-    for (const r of holderRules()) argv.push("--rule", r);
+    argv.push("--rules", holderRules());
     const r = await this.nsExec(argv);
     const line = r.stdout.split("\n").find((l) => l.startsWith("ok "));
     if (r.code !== 0 || !line)
