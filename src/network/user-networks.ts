@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { networkInterfaces } from "node:os";
 import { ConflictError, InvalidArgumentError, NotFoundError } from "../errors.js";
-import { contains, format, intToIp, parseCidr, type Cidr } from "./cidr.js";
+import { contains, format, intToIp, overlaps, parseCidr, type Cidr } from "./cidr.js";
 import { BRIDGE_PREFIX, INTERNAL_PREFIX } from "./holder.js";
 import { chooseSubnet, lease, parseSubnet, RESERVED } from "./ipam.js";
 import { DEFAULT_MTU } from "./mode.js";
@@ -88,7 +88,7 @@ export class UserNetworks {
       const taken = [RESERVED, ...all.map((n) => parseCidr(n.Subnet)!)];
       let subnet: Cidr;
       if (asked) {
-        if (taken.some((t) => t.base <= asked.base + 2 ** (32 - asked.prefix) - 1 && asked.base <= t.base + 2 ** (32 - t.prefix) - 1))
+        if (taken.some((t) => overlaps(t, asked)))
           throw new ConflictError("invalid pool request: Pool overlaps with other one on this address space", "choose a subnet no other network (nor slirp4netns's 10.0.2.0/24) uses");
         subnet = asked;
       } else subnet = chooseSubnet(this.d.pool, this.d.poolPrefix, [...taken, ...hostSubnets()]);
