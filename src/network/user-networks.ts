@@ -130,8 +130,10 @@ export class UserNetworks {
     return this.d.withLock(`network-${n.Id}`, async () => {
       if (!this.d.store.find(n.Id)) throw new NotFoundError(`network ${n.Name} not found`);
       const leases = this.d.store.leases(n.Id);
+      const before = JSON.stringify(leases);
       const ip = lease(n, leases, containerId, wanted, (id) => !this.d.known(id));
-      this.d.store.writeLeases(n.Id, leases);
+      // A restart keeps its address: nothing to write (each write is fsynced).
+      if (JSON.stringify(leases) !== before) this.d.store.writeLeases(n.Id, leases);
       return ip;
     });
   }
