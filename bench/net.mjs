@@ -308,8 +308,12 @@ try {
       n.remove();
     } catch (e) {
       unmeasured[name] = String(e.message).split("\n").slice(0, 2).join(" ");
-      n.rm("blast-recv");
-      n.remove();
+      for (const undo of [() => n.rm("blast-recv"), () => n.remove()])
+        try {
+          undo();
+        } catch {
+          /* not made */
+        }
     }
   }
 
