@@ -2,7 +2,7 @@
 # One-time host set-up for skiff and its tests, run as root (sudo):
 #   sudo scripts/setup-host.sh [USER]
 # Installs the Debian/Ubuntu packages skiff uses (uidmap, fuse-overlayfs,
-# slirp4netns, busybox-static, a C compiler) and the reference tools its tests
+# slirp4netns, iptables, busybox-static, a C compiler) and the reference tools its tests
 # compare against (podman, buildah, skopeo, crun, umoci, docker-registry, tmux,
 # and the Docker API clients: a docker CLI, docker-compose, python3-docker);
 # gives USER (default: the user who ran sudo) subordinate id ranges of 65536
@@ -19,7 +19,7 @@ TARGET="${1:-${SUDO_USER:-}}"
 
 apt-get update -qq >/dev/null || echo "setup-host: apt-get update failed; using the current package lists" >&2
 apt-get install -y -qq --no-install-recommends \
-  uidmap fuse-overlayfs fuse3 slirp4netns busybox-static iproute2 \
+  uidmap fuse-overlayfs fuse3 slirp4netns busybox-static iproute2 iptables \
   make gcc libc6-dev ca-certificates util-linux procps rsync tmux \
   podman buildah skopeo crun umoci docker-registry apache2-utils \
   docker-compose python3-docker >/dev/null

@@ -9,6 +9,7 @@ import { defaultPaths, type Paths } from "./paths.js";
 //   [registry "host"] mirrors = m1, m2 ; insecure = true
 //   [network]     default = slirp4netns | host | none
 //   [events]      max_size = 1048576 (bytes of events.log before it rotates)
+//   [network]     default = slirp4netns | host | none ; pool = 10.89.0.0/16 ; pool_prefix = 24
 // Unknown keys are ignored so newer config files keep working with older skiff.
 
 export interface RegistryConfig {
@@ -26,6 +27,9 @@ export interface Config {
   defaultNetwork: string;
   /** [events] max_size: bytes of the event log before it is rotated; the log's default when absent. */
   eventsMaxSize: number | undefined;
+  /** Where user-defined networks get their subnets: a block carved into /networkPoolPrefix pieces. */
+  networkPool: string;
+  networkPoolPrefix: number;
   file: string;
   fileFound: boolean;
 }
@@ -86,9 +90,21 @@ export function parseConfig(text: string, paths: Paths, file: string): Config {
     registryTimeoutMs: timeout === undefined ? undefined : Math.round(timeout * 1000),
     defaultNetwork: section("network").default ? String(section("network").default) : "slirp4netns",
     eventsMaxSize: maxSize,
+    ...networkPool(section("network"), file),
     file,
     fileFound: true,
   };
+}
+
+function networkPool(net: Record<string, unknown>, file: string): { networkPool: string; networkPoolPrefix: number } {
+  const pool = net.pool === undefined ? "10.89.0.0/16" : String(net.pool);
+  const m = /^(\d{1,3}(?:\.\d{1,3}){3})\/(\d{1,2})$/.exec(pool);
+  if (!m || m[1]!.split(".").some((o) => Number(o) > 255) || Number(m[2]) < 8 || Number(m[2]) > 30)
+    throw new InvalidArgumentError(`${file}: invalid network pool "${pool}"`, "use pool = ADDRESS/BITS in [network], e.g. pool = 10.89.0.0/16");
+  const prefix = net.pool_prefix === undefined ? 24 : Number(net.pool_prefix);
+  if (!Number.isInteger(prefix) || prefix < Number(m[2]) || prefix > 30)
+    throw new InvalidArgumentError(`${file}: invalid network pool_prefix "${String(net.pool_prefix)}"`, `use pool_prefix = N in [network], between ${m[2]} and 30 (default 24)`);
+  return { networkPool: pool, networkPoolPrefix: prefix };
 }
 
 export function loadConfig(overrides: Partial<Paths> = {}, env: NodeJS.ProcessEnv = process.env): Config {

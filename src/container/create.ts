@@ -4,7 +4,7 @@ import { isAbsolute, posix, resolve } from "node:path";
 import { InvalidArgumentError } from "../errors.js";
 import type { LocalImage } from "../image/service.js";
 import { parseUlimit } from "../runtime/spec.js";
-import type { ContainerRecord, HealthConfig, MountSpec, PortBinding } from "./record.js";
+import type { ContainerRecord, EndpointRequest, HealthConfig, MountSpec, PortBinding } from "./record.js";
 import { mergeHealthcheck, validateHealthcheck } from "./health.js";
 
 // `create`/`run` flags → a container record, with Docker's parsing rules
@@ -41,6 +41,11 @@ export interface CreateRequest {
   mount: string[];
   volumesFrom: string[];
   network?: string;
+  /** Every --network (current Docker takes several); `network` is the first. */
+  networks?: string[];
+  networkAlias?: string[];
+  ip?: string;
+  link?: string[];
   publish: string[];
   publishAll?: boolean;
   expose: string[];
@@ -55,6 +60,48 @@ export interface CreateRequest {
   platform?: string;
   /** The requested healthcheck (flags or the API's Healthcheck); the image's fills what it leaves unset. */
   healthcheck?: HealthConfig;
+}
+
+/**
+ * The networks asked for: each --network is a name or Docker's long form
+ * (name=N,alias=A,ip=IP); --network-alias, --ip and --link belong to the
+ * first. Whether a name is a user-defined network is the network room's
+ * question (at create, through the hooks).
+ */
+export function endpointRequests(req: CreateRequest): { mode: string; networks: Record<string, EndpointRequest> } {
+  const specs = req.networks?.length ? req.networks : req.network ? [req.network] : [];
+  const networks: Record<string, EndpointRequest> = {};
+  let mode = "";
+  specs.forEach((spec, i) => {
+    let name = spec;
+    const aliases: string[] = [];
+    let ip: string | undefined;
+    if (/^name=/.test(spec)) {
+      for (const kv of spec.split(",")) {
+        const [k = "", v = ""] = kv.split(/=(.*)/s);
+        if (k === "name") name = v;
+        else if (k === "alias") aliases.push(v);
+        else if (k === "ip") ip = v;
+        else if (k !== "driver-opt" && k !== "mac-address") throw new InvalidArgumentError(`invalid field key ${k} in --network ${spec}`, "use name=NETWORK[,alias=ALIAS][,ip=IPV4]");
+      }
+    }
+    if (i === 0) {
+      mode = name;
+      aliases.push(...(req.networkAlias ?? []));
+      ip ??= req.ip;
+    }
+    if (networks[name]) throw new InvalidArgumentError(`network "${name}" is specified multiple times`);
+    const links = i === 0 ? linkList(req.link) : null;
+    networks[name] = { Aliases: aliases.length ? aliases : null, IPAMConfig: ip ? { IPv4Address: ip } : null, Links: links };
+  });
+  if (!specs.length && (req.networkAlias?.length || req.ip || req.link?.length))
+    networks.default = { Aliases: req.networkAlias?.length ? req.networkAlias : null, IPAMConfig: req.ip ? { IPv4Address: req.ip } : null, Links: linkList(req.link) };
+  return { mode, networks };
+}
+
+/** --link NAME[:ALIAS] → Docker's "NAME:ALIAS" (the alias defaults to the name). */
+function linkList(links: string[] | undefined): string[] | null {
+  return links?.length ? links.map((l) => (l.includes(":") ? l : `${l}:${l}`)) : null;
 }
 
 /** KEY=VALUE lines; a bare KEY takes the value from our environment (Docker's rule). */
@@ -279,7 +326,8 @@ export function buildRecord(req: CreateRequest, image: LocalImage, id: string, n
   }
   validateHealthcheck(req.healthcheck);
   const healthcheck = mergeHealthcheck(req.healthcheck, ic.Healthcheck);
-  const network = req.network ?? "";
+  const endpoints = endpointRequests(req);
+  const network = endpoints.mode;
   const hostname = req.hostname ?? (network === "host" ? "" : id.slice(0, 12));
   return {
     Id: id,
@@ -337,6 +385,6 @@ export function buildRecord(req: CreateRequest, image: LocalImage, id: string, n
       VolumesFrom: req.volumesFrom,
     },
     Mounts: mounts,
-    NetworkSettings: req.macAddress ? { MacAddress: req.macAddress } : {},
+    NetworkSettings: { ...(req.macAddress ? { MacAddress: req.macAddress } : {}), ...(Object.keys(endpoints.networks).length ? { Networks: endpoints.networks } : {}) },
   };
 }

@@ -35,6 +35,16 @@ export interface HealthConfig {
   Retries?: number;
 }
 
+/** A network the container is to be on, as asked at create or connect (Docker's EndpointSettings). */
+export interface EndpointRequest {
+  /** The network's id when it was asked for (a network re-created under the same name is another one). */
+  NetworkID?: string;
+  Aliases: string[] | null;
+  IPAMConfig: { IPv4Address?: string } | null;
+  /** Legacy --link: "container:alias". */
+  Links: string[] | null;
+}
+
 export interface ContainerRecord {
   Id: string;
   Name: string;
@@ -96,5 +106,6 @@ export interface ContainerRecord {
     VolumesFrom: string[];
   };
   Mounts: MountSpec[];
-  NetworkSettings?: { MacAddress?: string };
+  /** Networks: every network asked for, the first being HostConfig.NetworkMode (absent in older records). */
+  NetworkSettings?: { MacAddress?: string; Networks?: Record<string, EndpointRequest> };
 }

@@ -52,9 +52,9 @@ export interface ContainerHooks {
   /** Resolve the record's volume/bind mounts into runtime mounts, creating named volumes. */
   mounts(record: ContainerRecord): Promise<SpecMount[]>;
   /** Write /etc/hosts, hostname and resolv.conf; choose the network namespace. */
-  network(record: ContainerRecord, userdata: string): Promise<{ etc: { hosts: string; hostname: string; resolvConf: string }; mode: "host" | "new" | { join: string }; prestart?: string[]; hostname?: string }>;
-  /** Refuse a new record that no start could run (e.g. an unknown network). */
-  check?(record: ContainerRecord): void;
+  network(record: ContainerRecord, userdata: string): Promise<{ etc: { hosts: string; hostname: string; resolvConf: string }; mode: "host" | "new" | { join: string }; prestart?: string[]; hostname?: string; done?: () => Promise<void> }>;
+  /** Refuse a new record that no start could run (e.g. an unknown network); may reserve what it needs (addresses). */
+  check?(record: ContainerRecord): void | Promise<void>;
   /** Anonymous volumes to remove with `rm -v` or `--rm`. */
   anonymousVolumePaths(record: ContainerRecord): string[];
   /** Called when a container is gone (release ports, volumes). */
@@ -128,7 +128,7 @@ export class ContainerService {
         const name = this.store.reserveName(id, req.name);
         try {
           const record = buildRecord(req, image, id, name, driver);
-          this.hooks.check?.(record);
+          await this.hooks.check?.(record);
           this.store.create(record, ["upper", "work", "merged", "userdata"]);
           this.logEvent(record, "create");
           return record;
@@ -179,6 +179,15 @@ export class ContainerService {
       if (r.HostConfig.AutoRemove) await this.remove(id, { force: true, volumes: true }).catch(() => {});
       throw e;
     });
+    try {
+      return await this.launch(id, r, rootfs, userdata, net, opts);
+    } finally {
+      await net.done?.();
+    }
+  }
+
+  private async launch(id: string, r: ContainerRecord, rootfs: string, userdata: string, net: Awaited<ReturnType<ContainerHooks["network"]>>, opts: { attach?: boolean }): Promise<ContainerView & Launched> {
+    const dir = this.store.dir(id);
     const lowerTop = [...r.Layers].reverse().map((l) => this.layers.diffDir(l));
     const user = resolveUser(r.Config.User, [join(dir, "upper"), ...lowerTop]);
     const spec = buildSpec({

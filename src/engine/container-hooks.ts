@@ -26,7 +26,7 @@ export function containerHooks(s: HookServices): ContainerHooks {
         user: () => resolveUser(record.Config.User, [join(s.containerDir(record.Id), "upper"), ...[...record.Layers].reverse().map(s.diffDir)]),
       }),
     network: (record, userdata) => s.network().prepare(record, userdata),
-    check: (record) => void s.network().check(record),
+    check: (record) => s.network().check(record),
     anonymousVolumePaths: (record) => s.volumes().anonymousPaths(record),
     removed: (record) => s.network().release(record),
   };

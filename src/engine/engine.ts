@@ -1,3 +1,4 @@
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { loadConfig, type Config } from "../config/config.js";
 import { fuseUsable } from "../mount/probe.js";
@@ -13,7 +14,7 @@ import { LayerStore } from "../layer/store.js";
 import { ImageService } from "../image/service.js";
 import { StoreDestination, type StoreDestinationOptions } from "../image/transports/store-destination.js";
 import { ContainerStore } from "../container/store.js";
-import { ContainerService } from "../container/service.js";
+import { ContainerService, type ContainerView } from "../container/service.js";
 import { containerHooks } from "./container-hooks.js";
 import { VolumeService } from "../volume/service.js";
 import { VolumeStore } from "../volume/store.js";
@@ -154,18 +155,39 @@ export class Engine {
   }
 
   get network(): NetworkService {
-    return this.once(
-      "network",
-      () =>
-        new NetworkService({
-          defaultNetwork: this.config.defaultNetwork,
-          runDir: this.runRoot,
-          container: (ref) => {
-            const v = this.containers.get(ref);
-            return { id: v.record.Id, running: v.state.Running, pid: v.state.Pid, userdata: join(this.containers.store.dir(v.record.Id), "userdata") };
-          },
-        }),
-    );
+    return this.once("network", () => {
+      const facts = (v: ContainerView) => ({
+        id: v.record.Id,
+        name: v.record.Name.replace(/^\//, ""),
+        running: v.state.Running,
+        pid: v.state.Pid,
+        userdata: join(this.containers.store.dir(v.record.Id), "userdata"),
+        record: v.record,
+      });
+      return new NetworkService({
+        defaultNetwork: this.config.defaultNetwork,
+        runDir: this.runRoot,
+        storeDir: join(this.layout.root, "networks"),
+        pool: this.config.networkPool,
+        poolPrefix: this.config.networkPoolPrefix,
+        container: (ref) => facts(this.containers.get(ref)),
+        containers: () => this.containers.list().map(facts),
+        // A container being created has its name before its directory.
+        known: (id) => {
+          const store = this.containers.store;
+          if (existsSync(store.dir(id))) return true;
+          try {
+            return readdirSync(store.namesDir).some((n) => store.nameOwner(n) === id);
+          } catch {
+            return false;
+          }
+        },
+        updateRecord: (record) => this.containers.store.write(record),
+        acquire: (name, mode) => this.locks.acquire(name, mode),
+        lockPath: (name) => join(this.layout.locks, `${name}.lock`),
+        nsExec: (cmd) => this.nsExec(cmd),
+      });
+    });
   }
 
   /** Attach and exec sessions held by this process (the API server's). */

@@ -98,7 +98,7 @@ function matches(engine: Engine, v: ContainerView, filters: Filters): boolean {
         if (!any((x) => r.Mounts.some((m) => m.Name === x || m.Source === x || m.Destination === x))) return false;
         break;
       case "network":
-        if (!any((x) => r.HostConfig.NetworkMode === x)) return false;
+        if (!any((x) => engine.network.networkNames(r).includes(x) || r.HostConfig.NetworkMode === x || Object.values(r.NetworkSettings?.Networks ?? {}).some((e) => Boolean(e.NetworkID?.startsWith(x))))) return false;
         break;
       case "health":
         if (!any((x) => x === healthFilterValue(healthOf(engine, v)))) return false;

@@ -1,7 +1,8 @@
 import { InvalidArgumentError, NotFoundError } from "../errors.js";
 
-// What `--network` asks for. Rootless, there is no bridge: the default
-// network (Docker's "default"/"bridge") is slirp4netns, as in Podman, and its
+// What `--network` asks for, of the built-in networks (user-defined ones are
+// the service's to find). Rootless, the default network (Docker's
+// "default"/"bridge") is slirp4netns, as in Podman, and its
 // options use Podman's spelling (`slirp4netns:allow_host_loopback=false,mtu=1500`).
 // https://docs.podman.io/en/latest/markdown/podman-run.1.html#network-mode-net
 
@@ -56,7 +57,7 @@ export function parseNetworkMode(mode: string, defaultNetwork = "slirp4netns"): 
     if (!ref) throw new InvalidArgumentError("invalid container format container:<name|id>");
     return { kind: "container", ref };
   }
-  throw new NotFoundError(`network ${m} not found`, "rootless skiff has no user-defined networks: use the default (slirp4netns), host, none or container:<name>");
+  throw new NotFoundError(`network ${m} not found`, "skiff network ls lists the networks; skiff network create makes one");
 }
 
 /**

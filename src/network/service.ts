@@ -3,57 +3,117 @@ import { join } from "node:path";
 import type { ContainerRecord } from "../container/record.js";
 import { ConflictError, HostSetupError, InvalidArgumentError } from "../errors.js";
 import { which } from "../userns/namespace.js";
+import { parseCidr } from "./cidr.js";
 import { writeEtcFiles, type EtcFiles } from "./etc-files.js";
+import { Holder } from "./holder.js";
 import { conflictingOptions, parseNetworkMode, type NetworkMode } from "./mode.js";
 import { claimPorts, portMap, type PublishedPort } from "./ports.js";
+import { endpointSettings } from "./settings.js";
 import { checkMac, randomMac, SLIRP, slirpHook } from "./slirp.js";
+import { NetworkStore } from "./store.js";
+import { UserNetworks, type CreateNetworkRequest } from "./user-networks.js";
+import { Catalogue, type Filters } from "./catalogue.js";
+import type { NetworkResource } from "./resources.js";
+import { UserAttachments, type NetworkState } from "./user-attach.js";
+import type { NetworkContext, NetworkSetup } from "./context.js";
 
 // Container networking, rootless: a new network namespace served by
 // slirp4netns (the default), the host's (--network host), one with only lo
-// (--network none), or another container's (--network container:NAME).
-// What one start set up is kept in userdata/network.json, so that ps, port
-// and inspect show the ports and addresses actually in use.
+// (--network none), another container's (--network container:NAME), or
+// user-defined networks (bridges in skiff's per-user network namespace:
+// user-attach.ts). What one start set up is kept in userdata/network.json,
+// so that ps, port and inspect show the ports and addresses actually in use.
 
-export interface NetworkSetup {
-  etc: EtcFiles;
-  mode: "host" | "new" | { join: string };
-  /** argv the monitor runs once the container's namespaces exist (SKIFF_CONTAINER_PID set). */
-  prestart?: string[];
-  /** The host name to use instead of the record's (that of the container whose network is joined). */
-  hostname?: string;
-}
-
-/** What the network room needs to know of containers and the host (the engine fills it in). */
-export interface NetworkContext {
-  /** skiff.conf [network] default. */
-  defaultNetwork: string;
-  /** A short directory for slirp4netns's API sockets (a socket path holds 107 bytes). */
-  runDir: string;
-  /** A container by name or id. */
-  container(ref: string): { id: string; running: boolean; pid: number; userdata: string };
-}
-
-/** userdata/network.json: one start's network. */
-interface NetworkState {
-  kind: NetworkMode["kind"];
-  ports: PublishedPort[];
-  address: string;
-  gateway: string;
-  prefixLen: number;
-  mac: string;
-  /** --network container:X: the container whose namespace was joined. */
-  joined?: string;
-}
+export type { ContainerFacts, NetworkContext, NetworkSetup } from "./context.js";
 
 const STATE = "network.json";
 
 export class NetworkService {
-  constructor(private readonly ctx: NetworkContext) {}
+  readonly users: UserNetworks;
+  readonly attachments: UserAttachments;
+  private readonly catalogue: Catalogue;
 
-  /** Refuse, at create as Docker does, what no start could set up (unknown network, conflicting options). */
-  check(record: ContainerRecord): NetworkMode {
+  constructor(private readonly ctx: NetworkContext) {
+    const store = new NetworkStore(ctx.storeDir);
+    this.users = new UserNetworks({
+      store,
+      withLock: async (name, fn) => {
+        const release = await ctx.acquire(name, "exclusive");
+        try {
+          return await fn();
+        } finally {
+          await release();
+        }
+      },
+      known: (id) => ctx.known(id),
+      pool: parseCidr(ctx.pool)!,
+      poolPrefix: ctx.poolPrefix,
+    });
+    const holder = new Holder(join(ctx.runDir, "netns"), ctx.lockPath("netns-idle"), (cmd) => ctx.nsExec(cmd));
+    this.attachments = new UserAttachments(ctx, this.users, holder);
+    this.catalogue = new Catalogue(this.users, this.attachments, () => ctx.containers());
+  }
+
+  // ---- the networks themselves (`network` commands, the API's /networks) ----
+
+  create(req: CreateNetworkRequest): Promise<{ Id: string; Warning: string }> {
+    return this.users.create(req);
+  }
+
+  list(filters?: Filters): NetworkResource[] {
+    return this.catalogue.list(filters);
+  }
+
+  inspect(ref: string): NetworkResource {
+    return this.catalogue.inspect(ref);
+  }
+
+  remove(ref: string): Promise<string> {
+    return this.catalogue.remove(ref);
+  }
+
+  prune(): Promise<string[]> {
+    return this.catalogue.prune();
+  }
+
+  connect(network: string, container: string, o: { aliases?: string[]; ip?: string; links?: string[] } = {}): Promise<void> {
+    return this.attachments.connect(network, container, o);
+  }
+
+  disconnect(network: string, container: string, force = false): Promise<void> {
+    return this.attachments.disconnect(network, container, force);
+  }
+
+  /** The holder's pid while it runs (for tests and `info`). */
+  holderPid(): number | undefined {
+    return this.attachments.holder.pid();
+  }
+
+  /** HostConfig.NetworkMode, and the user networks asked for (none for the built-in modes). */
+  private mode(record: ContainerRecord): NetworkMode | { kind: "user" } {
+    const m = record.HostConfig.NetworkMode;
+    const builtin = m === "default" || m === "" || m === "bridge" || m === "host" || m === "none" || m === "slirp4netns" || /^(slirp4netns|container):/.test(m);
+    if (!builtin && this.users.find(m)) return { kind: "user" };
+    return parseNetworkMode(m, this.ctx.defaultNetwork);
+  }
+
+  /**
+   * Refuse, at create as Docker does, what no start could set up (unknown
+   * network, conflicting options), and give the container its addresses on
+   * user-defined networks (so a taken --ip fails here, with nothing made).
+   */
+  async check(record: ContainerRecord): Promise<void> {
     const r = record;
-    const mode = parseNetworkMode(r.HostConfig.NetworkMode, this.ctx.defaultNetwork);
+    const mode = this.mode(r);
+    const others = Object.keys(r.NetworkSettings?.Networks ?? {}).filter((n) => n !== r.HostConfig.NetworkMode);
+    if (mode.kind === "user" || (mode.kind === "slirp4netns" && others.length)) await this.attachments.claim(r);
+    if (mode.kind === "user") return;
+    if (others.length && mode.kind !== "slirp4netns") throw new InvalidArgumentError(`Container cannot be connected to network endpoints: ${[r.HostConfig.NetworkMode, ...others].join(", ")}`, "a container on host, none, container:X or the default network has only that one; put it on user-defined networks instead");
+    const ep = r.NetworkSettings?.Networks?.[r.HostConfig.NetworkMode];
+    if (ep?.IPAMConfig?.IPv4Address) throw new InvalidArgumentError("user specified IP address is supported on user defined networks only", "create a network (skiff network create NAME) and run with --network NAME --ip ADDRESS");
+    if (ep?.Aliases?.length) throw new InvalidArgumentError("network-scoped alias is supported only for containers in user defined networks", "create a network (skiff network create NAME) and run with --network NAME");
+    if (ep?.Links?.length && mode.kind !== "host")
+      throw new InvalidArgumentError("--link needs a user-defined network: containers on the default rootless network cannot reach each other", "create a network (skiff network create NAME) and put both containers on it");
     const conflict = conflictingOptions(mode, {
       publish: Object.keys(r.HostConfig.PortBindings).length > 0 || r.HostConfig.PublishAllPorts,
       dns: r.HostConfig.Dns.length > 0 || (r.HostConfig.DnsSearch?.length ?? 0) > 0 || (r.HostConfig.DnsOptions?.length ?? 0) > 0,
@@ -63,17 +123,18 @@ export class NetworkService {
     if (conflict) throw new InvalidArgumentError(conflict);
     if (r.NetworkSettings?.MacAddress) checkMac(r.NetworkSettings.MacAddress);
     if (mode.kind === "container") this.ctx.container(mode.ref); // No such container
-    return mode;
   }
 
   async prepare(record: ContainerRecord, userdata: string): Promise<NetworkSetup> {
     const r = record;
-    const mode = this.check(r);
+    await this.check(r);
+    const mode = this.mode(r);
     const etcFor = (o: { hostNetwork: boolean; ownAddress?: string; nameservers?: string[]; gateway?: string }) =>
       writeEtcFiles(userdata, { hostname: r.Config.Hostname, domainname: r.Config.Domainname, extraHosts: r.HostConfig.ExtraHosts, dns: r.HostConfig.Dns, dnsSearch: r.HostConfig.DnsSearch ?? [], dnsOptions: r.HostConfig.DnsOptions ?? [], ...o });
     const state: NetworkState = { kind: mode.kind, ports: [], address: "", gateway: "", prefixLen: 0, mac: "" };
     const save = () => writeFileSync(join(userdata, STATE), JSON.stringify(state));
 
+    if (mode.kind === "user") return this.attachments.prepare(r, userdata);
     if (mode.kind === "host") {
       save();
       return { etc: etcFor({ hostNetwork: true, gateway: "127.0.0.1" }), mode: "host" };
@@ -112,7 +173,7 @@ export class NetworkService {
     Object.assign(state, { ports, address: SLIRP.address, gateway: SLIRP.gateway, prefixLen: SLIRP.prefixLen, mac: r.NetworkSettings?.MacAddress ? checkMac(r.NetworkSettings.MacAddress) : randomMac() });
     save();
     const etc = etcFor({ hostNetwork: false, ownAddress: SLIRP.address, nameservers: [SLIRP.dns], gateway: SLIRP.gateway });
-    const prestart = slirpHook({
+    let prestart = slirpHook({
       slirp4netns,
       apiSocket: this.apiSocket(r.Id),
       log: join(userdata, "slirp4netns.log"),
@@ -121,7 +182,13 @@ export class NetworkService {
       allowHostLoopback: mode.allowHostLoopback,
       ports,
     });
-    return { etc, mode: "new", prestart };
+    if (!this.attachments.wanted(r).length) return { etc, mode: "new", prestart };
+    // Also on user-defined networks (connected later): their interfaces first, then slirp4netns's tap0 and route.
+    const extra = await this.attachments.prepareExtra(r, prestart);
+    prestart = extra.prestart;
+    Object.assign(state, { endpoints: extra.endpoints, holder: extra.holder });
+    save();
+    return { etc, mode: "new", prestart, done: extra.done };
   }
 
   private apiSocket(id: string): string {
@@ -131,7 +198,7 @@ export class NetworkService {
   }
 
   /** This start's network, when the container runs (Docker shows nothing for a stopped one). */
-  private current(record: ContainerRecord): NetworkState | undefined {
+  current(record: ContainerRecord): NetworkState | undefined {
     try {
       const c = this.ctx.container(record.Id);
       if (!c.running) return undefined;
@@ -143,29 +210,48 @@ export class NetworkService {
 
   publishedPorts(record: ContainerRecord): Record<string, { HostIp: string; HostPort: string }[] | null> {
     const s = this.current(record);
-    return s?.kind === "slirp4netns" ? portMap(record, s.ports) : {};
+    return s?.kind === "slirp4netns" || s?.kind === "user" ? portMap(record, s.ports) : {};
   }
 
   address(record: ContainerRecord): string {
     return this.current(record)?.address ?? "";
   }
 
+  /** The names of the networks a container is on (ps's NETWORKS column, its network filter). */
+  networkNames(record: ContainerRecord): string[] {
+    const named = Object.keys(record.NetworkSettings?.Networks ?? {});
+    return named.length ? named : [record.HostConfig.NetworkMode];
+  }
+
   /** Docker's NetworkSettings for inspect. */
   settings(record: ContainerRecord): Record<string, unknown> {
     const s = this.current(record);
     const pid = s ? this.ctx.container(record.Id).pid : 0;
-    const name = s?.kind === "container" ? `container:${s.joined}` : (s?.kind ?? this.modeName(record));
-    const endpoint = { IPAMConfig: null, Links: null, Aliases: null, MacAddress: s?.mac ?? "", NetworkID: name, EndpointID: "", Gateway: s?.gateway ?? "", IPAddress: s?.address ?? "", IPPrefixLen: s?.prefixLen ?? 0, IPv6Gateway: "", GlobalIPv6Address: "", GlobalIPv6PrefixLen: 0, DriverOpts: null };
+    const mode = (() => {
+      try {
+        return this.mode(record).kind;
+      } catch {
+        return undefined;
+      }
+    })();
+    let networks: Record<string, unknown>;
+    if (mode === "user" || s?.endpoints?.length) networks = endpointSettings(record, s, this.users);
+    else {
+      const name = s?.kind === "container" ? `container:${s.joined}` : (s?.kind ?? this.modeName(record));
+      networks = { [name]: { IPAMConfig: null, Links: null, Aliases: null, MacAddress: s?.mac ?? "", NetworkID: name, EndpointID: "", Gateway: s?.gateway ?? "", IPAddress: s?.address ?? "", IPPrefixLen: s?.prefixLen ?? 0, IPv6Gateway: "", GlobalIPv6Address: "", GlobalIPv6PrefixLen: 0, DriverOpts: null } };
+    }
+    // Docker fills the top-level address fields for its default bridge only.
+    const top = mode !== "user";
     return {
       Bridge: "",
       SandboxID: "",
       SandboxKey: pid && s?.kind !== "host" ? `/proc/${pid}/ns/net` : "",
-      Ports: s?.kind === "slirp4netns" ? portMap(record, s.ports) : {},
-      Gateway: s?.gateway ?? "",
-      IPAddress: s?.address ?? "",
-      IPPrefixLen: s?.prefixLen ?? 0,
-      MacAddress: s?.mac || record.NetworkSettings?.MacAddress || "",
-      Networks: { [name]: endpoint },
+      Ports: s?.kind === "slirp4netns" || s?.kind === "user" ? portMap(record, s.ports) : {},
+      Gateway: top ? (s?.gateway ?? "") : "",
+      IPAddress: top ? (s?.address ?? "") : "",
+      IPPrefixLen: top ? (s?.prefixLen ?? 0) : 0,
+      MacAddress: top ? s?.mac || record.NetworkSettings?.MacAddress || "" : "",
+      Networks: networks,
     };
   }
 
@@ -179,8 +265,9 @@ export class NetworkService {
     }
   }
 
-  /** The container is gone: release what was set up for it (its slirp4netns ended with it). */
+  /** The container is gone: release what was set up for it (its slirp4netns ended with it; its leases now). */
   async release(record: ContainerRecord): Promise<void> {
     rmSync(join(this.ctx.runDir, "net", `${record.Id.slice(0, 16)}.sock`), { force: true });
+    await this.attachments.releaseAll(record);
   }
 }

@@ -60,7 +60,7 @@ export async function psCommand(ctx: CliContext, o: Record<string, unknown>): Pr
       Names: c.Names.map((n) => n.replace(/^\//, "")).join(","),
       Labels: Object.entries(c.Labels).map(([k, val]) => `${k}=${val}`).join(","),
       Mounts: c.Mounts.map((m) => m.Name || m.Source).join(","),
-      Networks: c.HostConfig.NetworkMode,
+      Networks: Object.keys(c.NetworkSettings.Networks).join(","),
       LocalVolumes: String(c.Mounts.filter((m) => m.Type === "volume").length),
     };
   });

@@ -3,9 +3,8 @@ import type { CliContext } from "../context.js";
 import { collect, lazyActions } from "../options.js";
 
 // network ls/inspect/create/rm/prune/connect/disconnect — Docker's names and
-// flags. Rootless skiff has the three networks a container can be put on
-// (slirp4netns, host, none); the commands that would make or change
-// networks say so instead of failing as unknown commands.
+// flags: the built-in networks (slirp4netns, host, none) and user-defined
+// bridge networks in skiff's per-user network namespace.
 
 export function registerNetworkCommands(program: Command, ctx: CliContext): void {
   const network = program.command("network").description("Manage networks");
@@ -34,7 +33,11 @@ export function registerNetworkCommands(program: Command, ctx: CliContext): void
     .description("Create a network")
     .argument("<network>")
     .option("-d, --driver <driver>", "driver to manage the network", "bridge")
-    .option("--subnet <subnet>", "subnet in CIDR format", collect, [])
+    .option("--subnet <subnet>", "subnet in CIDR format that represents a network segment", collect, [])
+    .option("--gateway <ip>", "IPv4 gateway for the master subnet", collect, [])
+    .option("--ip-range <range>", "allocate container ip from a sub-range", collect, [])
+    .option("--internal", "restrict external access to the network")
+    .option("--attachable", "enable manual container attachment (always on)")
     .option("--label <label>", "set metadata on a network", collect, [])
     .option("-o, --opt <option>", "set driver specific options", collect, [])
     .action(act("networkCreateCommand"));
@@ -54,12 +57,21 @@ export function registerNetworkCommands(program: Command, ctx: CliContext): void
     .option("--filter <filter>", "provide filter values (e.g. 'until=<timestamp>')", collect, [])
     .action(act("networkPruneCommand"));
 
-  for (const verb of ["connect", "disconnect"])
-    network
-      .command(verb)
-      .description(`${verb[0]!.toUpperCase()}${verb.slice(1)} a container ${verb === "connect" ? "to" : "from"} a network`)
-      .argument("<network>")
-      .argument("<container>")
-      .option("-f, --force", "force the container to disconnect from a network")
-      .action(act("networkConnectCommand"));
+  network
+    .command("connect")
+    .description("Connect a container to a network")
+    .argument("<network>")
+    .argument("<container>")
+    .option("--alias <alias>", "add network-scoped alias for the container", collect, [])
+    .option("--ip <address>", "IPv4 address (e.g., 172.30.100.104)")
+    .option("--link <container>", "add link to another container", collect, [])
+    .action(act("networkConnectCommand"));
+
+  network
+    .command("disconnect")
+    .description("Disconnect a container from a network")
+    .argument("<network>")
+    .argument("<container>")
+    .option("-f, --force", "force the container to disconnect from a network")
+    .action(act("networkDisconnectCommand"));
 }
