@@ -2,7 +2,8 @@ import { lstatSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { adoptUpperAsLayer, layerFromChanges, upperChanges, type CommitDeps } from "../container/commit.js";
-import type { CreateRequest } from "../container/create.js";
+import type { ContainerCreateBody } from "../container/create-body.js";
+import { parseMountFlag } from "../container/create-flags.js";
 import { relay } from "../container/attach.js";
 import type { ContainerRecord } from "../container/record.js";
 import type { ContainerService } from "../container/service.js";
@@ -31,32 +32,17 @@ export interface StepContainerOptions {
 }
 
 export async function createStepContainer(deps: StepDeps, imageId: string, o: StepContainerOptions): Promise<ContainerRecord> {
-  const req: CreateRequest = {
-    image: imageId,
-    command: o.command ?? [],
-    entrypoint: "",
-    env: o.env ?? [],
-    envFile: [],
-    workdir: o.workdir || undefined,
-    user: o.user,
-    groupAdd: [],
-    tmpfs: [],
-    ulimit: [],
-    label: [],
-    labelFile: [],
-    restart: "no",
-    volume: [],
-    mount: o.mounts ?? [],
-    volumesFrom: [],
-    network: o.network,
-    publish: [],
-    expose: [],
-    dns: [],
-    addHost: [],
-    capAdd: [],
-    capDrop: [],
+  // A step runs its command as given: the image's entrypoint is reset ([""]), as Docker's builder does.
+  const body: ContainerCreateBody = {
+    Image: imageId,
+    Cmd: o.command ?? [],
+    Entrypoint: [""],
+    Env: o.env ?? [],
+    WorkingDir: o.workdir ?? "",
+    User: o.user ?? "",
+    HostConfig: { NetworkMode: o.network || "default", Mounts: (o.mounts ?? []).map(parseMountFlag) },
   };
-  return deps.containers.create(req, "overlay");
+  return deps.containers.create(body, {}, "overlay");
 }
 
 /** Start the container and wait for its exit, its output (stdout and stderr) into `sink`. Returns the exit code. */

@@ -13,7 +13,8 @@ import { launchMonitor, type Launched } from "../runtime/launch.js";
 import { resolveUser } from "../runtime/user.js";
 import type { UserNamespace } from "../userns/namespace.js";
 import { nativeProgram } from "../config/install.js";
-import { buildRecord, mergeEnv, parseEnvList, type CreateRequest } from "./create.js";
+import { mergeEnv, recordFromBody, type ContainerCreateBody } from "./create-body.js";
+import { parseEnvList } from "./create-flags.js";
 import type { ContainerRecord } from "./record.js";
 import { readState, type ContainerState } from "./state.js";
 import type { ContainerStore } from "./store.js";
@@ -118,16 +119,17 @@ export class ContainerService {
       .map((c) => ({ containerId: c.record.Id, running: c.state.Running }));
   }
 
-  async create(req: CreateRequest, driver: "overlay" | "vfs"): Promise<ContainerRecord> {
-    const image = this.images.get(req.image);
+  /** A new container from Docker's create body (the image must be here); `name` as `--name` or the API's ?name= gives it. */
+  async create(body: ContainerCreateBody, opts: { name?: string }, driver: "overlay" | "vfs"): Promise<ContainerRecord> {
+    const image = this.images.get(body.Image);
     return this.locks.with(
       imageLock(image.record.id),
       async () => {
-        if (!this.images.records.has(image.record.id)) throw new SkiffError(`image ${req.image} was removed while the container was being created`);
+        if (!this.images.records.has(image.record.id)) throw new SkiffError(`image ${body.Image} was removed while the container was being created`);
         const id = this.store.newId();
-        const name = this.store.reserveName(id, req.name);
+        const name = this.store.reserveName(id, opts.name);
         try {
-          const record = buildRecord(req, image, id, name, driver);
+          const record = recordFromBody(body, image, id, name, driver);
           await this.hooks.check?.(record);
           this.store.create(record, ["upper", "work", "merged", "userdata"]);
           this.logEvent(record, "create");

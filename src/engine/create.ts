@@ -1,4 +1,4 @@
-import type { CreateRequest } from "../container/create.js";
+import type { ContainerCreateBody } from "../container/create-body.js";
 import type { Progress } from "../image/transport.js";
 import { probeCgroups } from "../runtime/cgroups.js";
 import type { Engine } from "./engine.js";
@@ -21,10 +21,19 @@ export interface Created {
   warnings: string[];
 }
 
+export interface CreateRequest {
+  /** Docker's create body: what the docker CLI sends, and what skiff's CLI makes of its flags. */
+  body: ContainerCreateBody;
+  /** --name, the API's ?name=. */
+  name?: string;
+  /** --platform, the API's ?platform=: which image to pull when it is missing. */
+  platform?: string;
+}
+
 export async function createContainer(engine: Engine, req: CreateRequest, opts: CreateOptions = {}): Promise<Created> {
-  await ensureImage(engine, req.image, { pull: checkPullPolicy(opts.pull ?? "missing"), platform: req.platform }, opts.progress);
-  const warnings = [storageDriverWarning(engine), ...resourceWarnings(req), hostPortsWarning(req)].filter((w): w is string => Boolean(w));
-  const record = await engine.containers.create(req, engine.storageDriver);
+  await ensureImage(engine, req.body.Image, { pull: checkPullPolicy(opts.pull ?? "missing"), platform: req.platform }, opts.progress);
+  const warnings = [storageDriverWarning(engine), ...resourceWarnings(req.body), hostPortsWarning(req.body)].filter((w): w is string => Boolean(w));
+  const record = await engine.containers.create(req.body, { name: req.name }, engine.storageDriver);
   try {
     engine.volumes.prepare(record);
   } catch (e) {
@@ -41,8 +50,9 @@ function storageDriverWarning(engine: Engine): string | undefined {
 }
 
 /** One warning per limit that cannot be enforced here (no delegated cgroup v2), as Podman does. */
-function resourceWarnings(req: { memory?: string; cpus?: string; pidsLimit?: string }): string[] {
-  const asked = [req.memory && "--memory", req.cpus && "--cpus", req.pidsLimit && "--pids-limit"].filter(Boolean);
+function resourceWarnings(body: ContainerCreateBody): string[] {
+  const hc = body.HostConfig ?? {};
+  const asked = [hc.Memory && "--memory", hc.NanoCpus && "--cpus", hc.PidsLimit && hc.PidsLimit > 0 && "--pids-limit"].filter(Boolean);
   if (!asked.length) return [];
   // Limits are never dropped silently: with a delegated subtree they are still not applied.
   if (probeCgroups().delegated) return [`${asked.join(", ")} ignored: skiff does not apply cgroup limits yet, although this host delegates a cgroup v2 subtree`];
@@ -50,6 +60,7 @@ function resourceWarnings(req: { memory?: string; cpus?: string; pidsLimit?: str
 }
 
 /** Docker's words for -p/-P with the host's network, where nothing is forwarded. */
-function hostPortsWarning(req: CreateRequest): string | undefined {
-  return req.network === "host" && (req.publish.length > 0 || req.publishAll) ? "Published ports are discarded when using host network mode" : undefined;
+function hostPortsWarning(body: ContainerCreateBody): string | undefined {
+  const hc = body.HostConfig ?? {};
+  return hc.NetworkMode === "host" && (Object.keys(hc.PortBindings ?? {}).length > 0 || hc.PublishAllPorts) ? "Published ports are discarded when using host network mode" : undefined;
 }

@@ -1,4 +1,4 @@
-import type { Duplex } from "node:stream";
+import { Duplex, PassThrough } from "node:stream";
 import { EXIT_CANNOT_INVOKE, EXIT_NOT_FOUND, SkiffError } from "../errors.js";
 import { nativeProgram } from "../config/install.js";
 import type { UserNamespace } from "../userns/namespace.js";
@@ -72,7 +72,7 @@ export async function launchMonitor(userns: UserNamespace, o: MonitorOptions): P
   const stdio = ["ignore", "ignore", "ignore", "ignore", "pipe", o.attach ? "pipe" : "ignore"] as const;
   const { child, ready } = userns.spawn(monitorArgs(o), { stdio: [...stdio] });
   const status = child.stdio[STATUS_FD]!;
-  const attach = o.attach ? ((child.stdio as unknown as Duplex[])[ATTACH_FD]) : undefined;
+  const attach = o.attach ? held((child.stdio as unknown as Duplex[])[ATTACH_FD]!) : undefined;
   const line = new Promise<string>((resolve) => {
     let text = "";
     status.on("data", (d: Buffer) => {
@@ -90,4 +90,44 @@ export async function launchMonitor(userns: UserNamespace, o: MonitorOptions): P
   attach?.destroy();
   if (text.startsWith("error ")) throw startError(text);
   throw new SkiffError(`the container monitor ended without starting the container${text ? `: ${text}` : ""}`);
+}
+
+/**
+ * The attach connection, read from the moment it exists. Node resumes a
+ * child's extra stdio pipes when the child exits (its flushStdio), and
+ * skiff-ns exits as soon as the monitor has detached: output read before the
+ * caller listens — for a short-lived container, all of it and its exit
+ * frame — would be dropped, and the connection could even close before
+ * anyone saw it. So the bytes are moved at once into a buffer the caller
+ * reads at its own pace; writes go straight to the monitor.
+ */
+function held(socket: Duplex): Duplex {
+  const buffer = new PassThrough();
+  socket.pipe(buffer);
+  const conn: Duplex = new Duplex({
+    read() {
+      buffer.resume();
+    },
+    write(chunk, encoding, cb) {
+      if (socket.destroyed) cb();
+      else socket.write(chunk, encoding, cb);
+    },
+    final(cb) {
+      socket.end();
+      cb();
+    },
+    destroy(err, cb) {
+      socket.destroy();
+      buffer.destroy();
+      cb(err);
+    },
+  });
+  buffer.on("data", (chunk: Buffer) => {
+    if (!conn.push(chunk)) buffer.pause();
+  });
+  buffer.on("end", () => conn.push(null));
+  // Once everything read has been consumed the connection is over: 'close' tells the reader.
+  conn.on("end", () => conn.destroy());
+  socket.on("error", (e) => conn.destroy(e));
+  return conn;
 }

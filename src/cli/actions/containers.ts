@@ -3,7 +3,7 @@ import type { Duplex } from "node:stream";
 import type { Engine } from "../../engine/engine.js";
 import { asSkiffError, InvalidArgumentError } from "../../errors.js";
 import { parseDetachKeys, relay, type AttachEnd } from "../../container/attach.js";
-import type { CreateRequest } from "../../container/create.js";
+import { bodyFromFlags, type CreateFlags } from "../../container/create-flags.js";
 import { healthFromFlags } from "../../container/health.js";
 import { attachContainer } from "../../engine/attach.js";
 import { createContainer } from "../../engine/create.js";
@@ -23,7 +23,7 @@ import { ProgressPrinter } from "../progress.js";
 
 type Opts = Record<string, unknown>;
 
-function request(image: string, command: string[], o: Opts): CreateRequest {
+function flags(image: string, command: string[], o: Opts): CreateFlags {
   return {
     image,
     command,
@@ -88,7 +88,8 @@ async function create(ctx: CliContext, image: string, command: string[], o: Opts
   ctx.errorExitCode = 125;
   const engine = await ctx.engine();
   const printer = new ProgressPrinter(process.stderr, Boolean(process.stderr.isTTY));
-  const created = await createContainer(engine, request(image, command, o), { pull: (o.pull as string) ?? "missing", progress: o.quiet ? () => {} : printer.event });
+  const f = flags(image, command, o);
+  const created = await createContainer(engine, { body: bodyFromFlags(f), name: f.name, platform: f.platform }, { pull: (o.pull as string) ?? "missing", progress: o.quiet ? () => {} : printer.event });
   for (const w of created.warnings) process.stderr.write(`WARNING: ${w}\n`);
   if (o.cidfile) writeFileSync(o.cidfile as string, created.id);
   return { engine, id: created.id };

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { endpointRequests, type CreateRequest } from "../../../src/container/create.js";
+import { endpointRequests, type CreateFlags } from "../../../src/container/create-flags.js";
 import { parseCidr } from "../../../src/network/cidr.js";
 import { chooseSubnet, lease, parseSubnet, RESERVED } from "../../../src/network/ipam.js";
 import type { Leases, UserNetwork } from "../../../src/network/store.js";
@@ -43,7 +43,7 @@ describe("ipam", () => {
   });
 
   test("--network given several times, the long form, and the first network's --network-alias, --ip and --link", () => {
-    const req = { networks: ["a", "name=b,alias=bee,ip=10.1.0.5"], networkAlias: ["x"], ip: "10.0.0.9", link: ["db", "cache:c"] } as unknown as CreateRequest;
+    const req = { networks: ["a", "name=b,alias=bee,ip=10.1.0.5"], networkAlias: ["x"], ip: "10.0.0.9", link: ["db", "cache:c"] } as unknown as CreateFlags;
     expect(endpointRequests(req)).toEqual({
       mode: "a",
       networks: {
@@ -51,6 +51,6 @@ describe("ipam", () => {
         b: { Aliases: ["bee"], IPAMConfig: { IPv4Address: "10.1.0.5" }, Links: null },
       },
     });
-    expect(() => endpointRequests({ networks: ["a", "a"] } as unknown as CreateRequest)).toThrow('network "a" is specified multiple times');
+    expect(() => endpointRequests({ networks: ["a", "a"] } as unknown as CreateFlags)).toThrow('network "a" is specified multiple times');
   });
 });

@@ -2,7 +2,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
-import { parseMountFlag, parseVolumeFlag } from "../../../src/container/create.js";
+import { mountFromApi, parseVolumeFlag } from "../../../src/container/create-body.js";
+import { parseMountFlag as parseMountSpec } from "../../../src/container/create-flags.js";
 import type { ContainerRecord, MountSpec } from "../../../src/container/record.js";
 import { NotFoundError } from "../../../src/errors.js";
 import { StoreLayout } from "../../../src/store/layout.js";
@@ -17,6 +18,8 @@ import { VolumeStore, rfc3339Local } from "../../../src/volume/store.js";
 function record(id: string, mounts: MountSpec[], volumesFrom: string[] = []): ContainerRecord {
   return { Id: id, Mounts: mounts, HostConfig: { VolumesFrom: volumesFrom } } as unknown as ContainerRecord;
 }
+/** --mount as the record keeps it: the CLI's parse, then create's check. */
+const parseMountFlag = (spec: string) => mountFromApi(parseMountSpec(spec));
 const vol = (name: string, dest: string, extra: Partial<MountSpec> = {}): MountSpec => ({ Type: "volume", Source: "", Name: name, Destination: dest, ReadOnly: false, Options: [], ...extra });
 
 describe("-v and --mount specs", () => {
@@ -36,10 +39,10 @@ describe("-v and --mount specs", () => {
     expect(parseMountFlag("type=volume,source=v,target=/t,readonly")).toMatchObject({ Type: "volume", Name: "v", Destination: "/t", ReadOnly: true, Anonymous: false });
     expect(parseMountFlag("target=/t")).toMatchObject({ Type: "volume", Anonymous: true });
     expect(parseMountFlag("type=volume,dst=/t,volume-nocopy=true").Options).toEqual(["nocopy"]);
-    expect(parseMountFlag("type=tmpfs,destination=/t,tmpfs-size=1m,tmpfs-mode=1777")).toMatchObject({ Type: "tmpfs", Options: ["size=1m", "mode=1777"] });
+    expect(parseMountFlag("type=tmpfs,destination=/t,tmpfs-size=1m,tmpfs-mode=1777")).toMatchObject({ Type: "tmpfs", Options: ["size=1048576", "mode=1777"] });
     expect(parseMountFlag(`type=bind,src=${tmpdir()},dst=/t,ro=1`)).toMatchObject({ Type: "bind", Source: tmpdir(), ReadOnly: true });
     expect(() => parseMountFlag("type=volume,target=/t,readonly,bogus")).toThrow(`invalid argument "type=volume,target=/t,readonly,bogus" for "--mount" flag: invalid field 'bogus' must be a key=value pair`);
-    expect(parseMountFlag("source=v,target=/t,volume-label=a=b,volume-opt=o=size=1m,volume-label=c").Options).toEqual(["volume-label=a=b", "volume-opt=o=size=1m", "volume-label=c"]);
+    expect(parseMountFlag("source=v,target=/t,volume-label=a=b,volume-opt=o=size=1m,volume-label=c").Options).toEqual(["volume-opt=o=size=1m", "volume-label=a=b", "volume-label=c="]);
     expect(() => parseMountFlag(`type=bind,src=/,target=/t,volume-label=a`)).toThrow("cannot mix 'volume-*' options with mount type 'bind'");
     expect(() => parseMountFlag("type=tmpfs,target=rel")).toThrow(`invalid mount config for type "tmpfs": invalid mount path: 'rel' mount path must be absolute`);
     expect(() => parseMountFlag("type=bind,target=/t")).toThrow(`invalid mount config for type "bind": field Source must not be empty`);

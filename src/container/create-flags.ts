@@ -1,16 +1,17 @@
-import { randomBytes } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
-import { isAbsolute, posix, resolve } from "node:path";
+import { readFileSync } from "node:fs";
+import { isAbsolute, resolve } from "node:path";
 import { InvalidArgumentError } from "../errors.js";
-import type { LocalImage } from "../image/service.js";
 import { parseUlimit } from "../runtime/spec.js";
-import type { ContainerRecord, EndpointRequest, HealthConfig, MountSpec, PortBinding } from "./record.js";
-import { mergeHealthcheck, validateHealthcheck } from "./health.js";
+import type { ApiMount, ContainerCreateBody, EndpointSettingsBody } from "./create-body.js";
+import type { ContainerRecord, EndpointRequest, HealthConfig, PortBinding } from "./record.js";
 
-// `create`/`run` flags → a container record, with Docker's parsing rules
-// and error messages. Pure: no I/O but reading --env-file/--label-file.
+// `create`/`run` flags → Docker's create body, as the docker CLI turns them
+// into one (cli/command/container/opts.go), with its parsing rules and error
+// messages. The CLI and the builder's step containers use it; an API client
+// sends the body itself. Pure: no I/O but reading --env-file/--label-file
+// and making -v's relative host paths absolute.
 
-export interface CreateRequest {
+export interface CreateFlags {
   image: string;
   command: string[];
   name?: string;
@@ -68,7 +69,7 @@ export interface CreateRequest {
  * first. Whether a name is a user-defined network is the network room's
  * question (at create, through the hooks).
  */
-export function endpointRequests(req: CreateRequest): { mode: string; networks: Record<string, EndpointRequest> } {
+export function endpointRequests(req: CreateFlags): { mode: string; networks: Record<string, EndpointRequest> } {
   const specs = req.networks?.length ? req.networks : req.network ? [req.network] : [];
   const networks: Record<string, EndpointRequest> = {};
   let mode = "";
@@ -129,18 +130,6 @@ export function parseEnvList(items: string[], files: string[], env: NodeJS.Proce
   return out;
 }
 
-/** Merge image env with ours: later keys replace earlier ones in place. */
-export function mergeEnv(base: string[], over: string[]): string[] {
-  const out = [...base];
-  for (const e of over) {
-    const k = e.split("=", 1)[0];
-    const i = out.findIndex((x) => x.split("=", 1)[0] === k);
-    if (i >= 0) out[i] = e;
-    else out.push(e);
-  }
-  return out;
-}
-
 export function parseRestart(policy: string): ContainerRecord["HostConfig"]["RestartPolicy"] {
   const [name, count] = policy.split(":");
   if (name === "no" || name === "always" || name === "unless-stopped") {
@@ -196,86 +185,50 @@ export function parsePublish(specs: string[]): { exposed: string[]; bindings: Re
   return { exposed, bindings };
 }
 
-/** A mount destination as Go's filepath.Clean leaves it ("/a/b/" → "/a/b"); "/" itself is refused, as by Docker. */
-function mountPath(p: string): string {
-  const clean = posix.normalize(p).replace(/(.)\/+$/, "$1");
-  if (clean === "/") throw new InvalidArgumentError("invalid specification: destination can't be '/'");
-  return clean;
-}
-
-/** -v SRC:DST[:OPTS] and -v DST (anonymous). Named volumes are resolved later by the volume service. */
-export function parseVolumeFlag(spec: string): MountSpec {
-  const parts = spec.split(":");
-  const notAbsolute = (type: string, dst: string) =>
-    new InvalidArgumentError(`invalid volume specification: '${spec}': invalid mount config for type "${type}": invalid mount path: '${dst}' mount path must be absolute`);
-  if (parts.length === 1) {
-    if (!isAbsolute(spec)) throw notAbsolute("volume", spec);
-    return { Type: "volume", Source: "", Destination: mountPath(spec), Name: "", ReadOnly: false, Options: [], Anonymous: true };
-  }
-  if (parts.length > 3 || !parts[0] || !parts[1]) throw new InvalidArgumentError(`invalid volume specification: '${spec}'`);
-  const [src, dst, opts = ""] = parts as [string, string, string?];
-  if (!isAbsolute(dst)) throw notAbsolute(src.startsWith("/") || src.startsWith(".") ? "bind" : "volume", dst);
-  const options = opts ? opts.split(",") : [];
-  for (const o of options)
-    if (!["ro", "rw", "z", "Z", "U", "nocopy", "private", "rprivate", "shared", "rshared", "slave", "rslave", "consistent", "cached", "delegated"].includes(o))
-      throw new InvalidArgumentError(`invalid mode: ${o}`);
-  const readOnly = options.includes("ro");
-  const isBind = src.startsWith("/") || src.startsWith(".");
-  return isBind
-    ? // Docker's CLI makes a relative host path absolute, so `start` from elsewhere mounts the same directory.
-      { Type: "bind", Source: resolve(src), Destination: mountPath(dst), ReadOnly: readOnly, Options: options }
-    : { Type: "volume", Source: "", Name: src, Destination: mountPath(dst), ReadOnly: readOnly, Options: options };
-}
-
 const MOUNT_KEYS = [
   "type", "source", "src", "target", "destination", "dst", "readonly", "ro", "consistency", "bind-propagation", "bind-nonrecursive",
   "bind-recursive", "bind-create-host-path", "volume-nocopy", "volume-driver", "volume-label", "volume-opt", "volume-subpath", "tmpfs-size", "tmpfs-mode",
 ];
 
-/** --mount type=bind|volume|tmpfs,source=…,target=…,readonly */
-export function parseMountFlag(spec: string): MountSpec {
+/** --mount type=bind|volume|tmpfs,source=…,target=…,readonly → the API's mount (checked further at create). */
+export function parseMountFlag(spec: string): ApiMount {
   // Docker's CLI (opts/mount.go) rejects unknown keys; pflag wraps its message.
   const flagError = (msg: string) => new InvalidArgumentError(`invalid argument "${spec}" for "--mount" flag: ${msg}`);
   const kv = new Map<string, string>();
-  // A new volume's labels, driver options and driver ride in Options until the volume is made (VolumeService.prepare).
-  const volumeSettings: string[] = [];
+  const labels: Record<string, string> = {};
+  const driverOptions: Record<string, string> = {};
   for (const part of spec.split(",")) {
     const eq = part.indexOf("=");
     const key = (eq < 0 ? part : part.slice(0, eq)).toLowerCase();
     if (eq < 0 && !["readonly", "ro", "volume-nocopy", "bind-nonrecursive"].includes(key)) throw flagError(`invalid field '${part}' must be a key=value pair`);
     if (!MOUNT_KEYS.includes(key)) throw flagError(`unexpected key '${key}' in '${part}'`);
-    if (key === "volume-opt" || key === "volume-label" || key === "volume-driver") volumeSettings.push(`${key}=${part.slice(eq + 1)}`);
-    kv.set(key, eq < 0 ? "true" : part.slice(eq + 1));
+    const value = eq < 0 ? "true" : part.slice(eq + 1);
+    if (key === "volume-label" || key === "volume-opt") {
+      const e = value.indexOf("=");
+      (key === "volume-label" ? labels : driverOptions)[e < 0 ? value : value.slice(0, e)] = e < 0 ? "" : value.slice(e + 1);
+    }
+    kv.set(key, value);
   }
   const type = kv.get("type") ?? "volume";
   if (type !== "volume" && [...kv.keys()].some((k) => k.startsWith("volume-"))) throw flagError(`cannot mix 'volume-*' options with mount type '${type}'`);
   const target = kv.get("target") ?? kv.get("destination") ?? kv.get("dst");
   if (!target) throw flagError("target is required");
-  const invalid = (msg: string) => new InvalidArgumentError(`invalid mount config for type "${type}": ${msg}`);
-  if (type !== "bind" && type !== "volume" && type !== "tmpfs") throw invalid("mount type unknown");
-  const source = kv.get("source") ?? kv.get("src") ?? "";
-  const readOnly = ["true", "1"].includes(kv.get("readonly") ?? kv.get("ro") ?? "false");
-  if (type === "bind" && !source) throw invalid("field Source must not be empty");
-  // Unlike -v, --mount never creates a missing host directory.
-  if (type === "bind" && !existsSync(source)) throw invalid(`bind source path does not exist: ${source}`);
-  if (type === "tmpfs" && source) throw invalid("field Source must not be specified");
-  if (!isAbsolute(target)) throw invalid(`invalid mount path: '${target}' mount path must be absolute`);
-  const options: string[] = [];
-  if (type === "volume" && ["true", "1"].includes(kv.get("volume-nocopy") ?? "false")) options.push("nocopy");
-  options.push(...volumeSettings);
-  if (type === "tmpfs") {
-    if (kv.has("tmpfs-size")) options.push(`size=${kv.get("tmpfs-size")}`);
-    if (kv.has("tmpfs-mode")) options.push(`mode=${kv.get("tmpfs-mode")}`);
+  const truthy = (k: string) => ["true", "1"].includes(kv.get(k) ?? "false");
+  const m: ApiMount = { Type: type, Source: kv.get("source") ?? kv.get("src") ?? "", Target: target, ReadOnly: truthy("readonly") || truthy("ro") };
+  if (type === "volume") {
+    const driver = kv.get("volume-driver");
+    m.VolumeOptions = {
+      NoCopy: truthy("volume-nocopy"),
+      Labels: Object.keys(labels).length ? labels : null,
+      DriverConfig: driver || Object.keys(driverOptions).length ? { Name: driver ?? "", Options: Object.keys(driverOptions).length ? driverOptions : null } : null,
+    };
   }
-  return {
-    Type: type,
-    Source: type === "bind" ? source : "",
-    Name: type === "volume" ? source : undefined,
-    Destination: mountPath(target),
-    ReadOnly: readOnly,
-    Options: options,
-    Anonymous: type === "volume" && !source,
-  };
+  if (type === "tmpfs" && (kv.has("tmpfs-size") || kv.has("tmpfs-mode")))
+    m.TmpfsOptions = {
+      ...(kv.has("tmpfs-size") ? { SizeBytes: parseBytes(kv.get("tmpfs-size")!) } : {}),
+      ...(kv.has("tmpfs-mode") ? { Mode: parseInt(kv.get("tmpfs-mode")!, 8) } : {}),
+    };
+  return m;
 }
 
 function parseLabels(items: string[], files: string[]): Record<string, string> {
@@ -298,93 +251,76 @@ export function parseBytes(s: string): number {
   return Math.round(Number(m[1]) * mult);
 }
 
-export function buildRecord(req: CreateRequest, image: LocalImage, id: string, name: string, driver: "overlay" | "vfs"): ContainerRecord {
-  if (req.rm && req.restart && req.restart !== "no") throw new InvalidArgumentError("Conflicting options: --restart and --rm");
-  const ic = image.config.config ?? {};
-  const entrypoint = req.entrypoint !== undefined ? (req.entrypoint === "" ? null : [req.entrypoint]) : (ic.Entrypoint ?? null);
-  // A new entrypoint drops the image's CMD, as in Docker.
-  const cmd = req.command.length ? req.command : req.entrypoint !== undefined ? null : (ic.Cmd ?? null);
-  const publish = parsePublish(req.publish);
-  const exposed: Record<string, object> = { ...(ic.ExposedPorts ?? {}) };
-  for (const p of [...publish.exposed, ...req.expose.map((e) => (e.includes("/") ? e : `${e}/tcp`))]) exposed[p] = {};
+
+/** -v with a relative host path ("./data:/d") made absolute, as the docker CLI sends it. */
+function absoluteBind(spec: string): string {
+  const [src = "", ...rest] = spec.split(":");
+  return rest.length && src.startsWith(".") ? [resolve(src), ...rest].join(":") : spec;
+}
+
+/** The flags of `create`/`run` as Docker's create body (what the docker CLI sends its daemon). */
+export function bodyFromFlags(f: CreateFlags): ContainerCreateBody {
+  if (f.rm && f.restart && f.restart !== "no") throw new InvalidArgumentError("Conflicting options: --restart and --rm");
+  const publish = parsePublish(f.publish);
+  const exposed: Record<string, object> = {};
+  for (const p of [...publish.exposed, ...f.expose.map((e) => (e.includes("/") ? e : `${e}/tcp`))]) exposed[p] = {};
   const tmpfs: Record<string, string> = {};
-  for (const t of req.tmpfs) {
+  for (const t of f.tmpfs) {
     const [dest, opts = ""] = t.split(/:(.*)/s) as [string, string?];
     if (!isAbsolute(dest)) throw new InvalidArgumentError(`invalid mount path: '${dest}' mount path must be absolute`);
     tmpfs[dest] = opts;
   }
-  const mounts = [...req.volume.map(parseVolumeFlag), ...req.mount.map(parseMountFlag)];
-  for (const v of Object.keys(ic.Volumes ?? {}))
-    if (!mounts.some((m) => m.Destination === mountPath(v)))
-      mounts.push({ Type: "volume", Source: "", Name: "", Destination: mountPath(v), ReadOnly: false, Options: [], Anonymous: true });
-  const destinations = new Set<string>();
-  for (const m of mounts) {
-    if (destinations.has(m.Destination)) throw new InvalidArgumentError(`Duplicate mount point: ${m.Destination}`);
-    destinations.add(m.Destination);
-    // An anonymous volume is named now (64 hex digits, as Docker's), so every start finds the same one.
-    if (m.Type === "volume" && !m.Name) m.Name = randomBytes(32).toString("hex");
-  }
-  validateHealthcheck(req.healthcheck);
-  const healthcheck = mergeHealthcheck(req.healthcheck, ic.Healthcheck);
-  const endpoints = endpointRequests(req);
-  const network = endpoints.mode;
-  const hostname = req.hostname ?? (network === "host" ? "" : id.slice(0, 12));
+  const { mode, networks } = endpointRequests(f);
+  const endpointsConfig: Record<string, EndpointSettingsBody> = {};
+  for (const [name, e] of Object.entries(networks)) endpointsConfig[name] = { Aliases: e.Aliases, IPAMConfig: e.IPAMConfig, Links: e.Links };
+  const interactive = Boolean(f.interactive);
   return {
-    Id: id,
-    Name: name,
-    Created: new Date().toISOString(),
-    Image: image.record.id,
-    ImageName: req.image,
-    Layers: image.record.layers,
-    Driver: driver,
-    Path: [...(entrypoint ?? []), ...(cmd ?? [])][0] ?? "",
-    Args: [...(entrypoint ?? []), ...(cmd ?? [])].slice(1),
-    Config: {
-      Hostname: hostname,
-      Domainname: req.domainname ?? "",
-      User: req.user ?? ic.User ?? "",
-      Env: mergeEnv(ic.Env ?? [], parseEnvList(req.env, req.envFile)),
-      Cmd: cmd,
-      Entrypoint: entrypoint,
-      WorkingDir: req.workdir ?? ic.WorkingDir ?? "",
-      Labels: { ...(ic.Labels ?? {}), ...parseLabels(req.label, req.labelFile) },
-      Tty: Boolean(req.tty),
-      OpenStdin: Boolean(req.interactive),
-      StdinOnce: Boolean(req.interactive),
-      AttachStdin: Boolean(req.interactive),
-      AttachStdout: true,
-      AttachStderr: true,
-      StopSignal: req.stopSignal ?? ic.StopSignal ?? "SIGTERM",
-      StopTimeout: req.stopTimeout,
-      ExposedPorts: exposed,
-      Volumes: ic.Volumes ?? null,
-      Image: req.image,
-      ...(healthcheck ? { Healthcheck: healthcheck } : {}),
-      ...(ic.Shell?.length ? { Shell: ic.Shell } : {}),
-    },
+    Image: f.image,
+    Hostname: f.hostname ?? "",
+    Domainname: f.domainname ?? "",
+    User: f.user ?? "",
+    AttachStdin: interactive,
+    AttachStdout: true,
+    AttachStderr: true,
+    ExposedPorts: exposed,
+    Tty: Boolean(f.tty),
+    OpenStdin: interactive,
+    StdinOnce: interactive,
+    Env: parseEnvList(f.env, f.envFile),
+    Cmd: f.command.length ? f.command : null,
+    ...(f.healthcheck ? { Healthcheck: f.healthcheck } : {}),
+    WorkingDir: f.workdir ?? "",
+    // --entrypoint "" resets the image's entrypoint: Docker sends [""] for it.
+    Entrypoint: f.entrypoint === undefined ? null : [f.entrypoint],
+    ...(f.macAddress ? { MacAddress: f.macAddress } : {}),
+    Labels: parseLabels(f.label, f.labelFile),
+    ...(f.stopSignal ? { StopSignal: f.stopSignal } : {}),
+    ...(f.stopTimeout !== undefined ? { StopTimeout: f.stopTimeout } : {}),
     HostConfig: {
-      AutoRemove: Boolean(req.rm),
-      ReadonlyRootfs: Boolean(req.readOnly),
-      RestartPolicy: parseRestart(req.restart),
-      Init: Boolean(req.init),
-      Tmpfs: tmpfs,
-      Ulimits: req.ulimit.map(parseUlimit),
-      NetworkMode: network || "default",
+      Binds: f.volume.map(absoluteBind),
+      NetworkMode: mode || "default",
       PortBindings: publish.bindings,
-      PublishAllPorts: Boolean(req.publishAll),
-      Dns: req.dns,
-      DnsSearch: req.dnsSearch ?? [],
-      DnsOptions: req.dnsOption ?? [],
-      ExtraHosts: req.addHost,
-      Memory: req.memory ? parseBytes(req.memory) : 0,
-      NanoCpus: req.cpus ? Math.round(Number(req.cpus) * 1e9) : 0,
-      PidsLimit: req.pidsLimit ? Number(req.pidsLimit) : 0,
-      CapAdd: req.capAdd,
-      CapDrop: req.capDrop,
-      Privileged: Boolean(req.privileged),
-      VolumesFrom: req.volumesFrom,
+      RestartPolicy: parseRestart(f.restart),
+      AutoRemove: Boolean(f.rm),
+      VolumesFrom: f.volumesFrom,
+      CapAdd: f.capAdd,
+      CapDrop: f.capDrop,
+      Dns: f.dns,
+      DnsOptions: f.dnsOption ?? [],
+      DnsSearch: f.dnsSearch ?? [],
+      ExtraHosts: f.addHost,
+      GroupAdd: f.groupAdd,
+      Privileged: Boolean(f.privileged),
+      PublishAllPorts: Boolean(f.publishAll),
+      ReadonlyRootfs: Boolean(f.readOnly),
+      Tmpfs: tmpfs,
+      Init: f.init ?? null,
+      Memory: f.memory ? parseBytes(f.memory) : 0,
+      NanoCpus: f.cpus ? Math.round(Number(f.cpus) * 1e9) : 0,
+      PidsLimit: f.pidsLimit ? Number(f.pidsLimit) : 0,
+      Ulimits: f.ulimit.map(parseUlimit),
+      Mounts: f.mount.map(parseMountFlag),
     },
-    Mounts: mounts,
-    NetworkSettings: { ...(req.macAddress ? { MacAddress: req.macAddress } : {}), ...(Object.keys(endpoints.networks).length ? { Networks: endpoints.networks } : {}) },
+    NetworkingConfig: { EndpointsConfig: endpointsConfig },
   };
 }
