@@ -16,6 +16,22 @@ export function frame(type: number, payload: Buffer | string): Buffer {
   return Buffer.concat([h, body]);
 }
 
+/** Call `each` for every whole frame that arrives on the monitor's connection. */
+function onFrames(conn: Duplex, each: (type: number, payload: Buffer) => void): void {
+  let buf: Buffer = Buffer.alloc(0);
+  conn.on("data", (chunk: Buffer) => {
+    buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
+    while (buf.length >= 8) {
+      const len = buf.readUInt32BE(4);
+      if (buf.length < 8 + len) break;
+      const type = buf[0]!;
+      const payload = buf.subarray(8, 8 + len);
+      buf = buf.subarray(8 + len);
+      each(type, payload);
+    }
+  });
+}
+
 export interface AttachIO {
   stdin?: Readable;
   stdout: Writable;
@@ -52,7 +68,6 @@ export function parseDetachKeys(spec = "ctrl-p,ctrl-q"): number[] {
 /** Relay between local stdio and an attach connection until exit, detach or close. */
 export function relay(conn: Duplex, io: AttachIO): Promise<AttachEnd> {
   return new Promise((resolve) => {
-    let buf: Buffer = Buffer.alloc(0);
     let done = false;
     const cleanups: (() => void)[] = [];
     const finish = (end: AttachEnd) => {
@@ -61,21 +76,13 @@ export function relay(conn: Duplex, io: AttachIO): Promise<AttachEnd> {
       for (const c of cleanups) c();
       resolve(end);
     };
-    conn.on("data", (chunk: Buffer) => {
-      buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
-      while (buf.length >= 8) {
-        const len = buf.readUInt32BE(4);
-        if (buf.length < 8 + len) break;
-        const type = buf[0]!;
-        const payload = buf.subarray(8, 8 + len);
-        buf = buf.subarray(8 + len);
-        if (type === FRAME.stdout) io.stdout.write(payload);
-        else if (type === FRAME.stderr) io.stderr.write(payload);
-        else if (type === FRAME.exit) {
-          const code = Number(payload.toString()) || 0;
-          // Flush what we printed before reporting.
-          io.stdout.write("", () => io.stderr.write("", () => finish({ kind: "exit", code })));
-        }
+    onFrames(conn, (type, payload) => {
+      if (type === FRAME.stdout) io.stdout.write(payload);
+      else if (type === FRAME.stderr) io.stderr.write(payload);
+      else if (type === FRAME.exit) {
+        const code = Number(payload.toString()) || 0;
+        // Flush what we printed before reporting.
+        io.stdout.write("", () => io.stderr.write("", () => finish({ kind: "exit", code })));
       }
     });
     conn.on("close", () => finish({ kind: "closed" }));
@@ -141,28 +148,22 @@ export function monitorStreams(conn: Duplex): MonitorStreams {
   const stderr = new PassThrough();
   let settle!: (code: number) => void;
   const exited = new Promise<number>((resolve) => (settle = resolve));
-  let buf: Buffer = Buffer.alloc(0);
   let code = -1;
+  let ended = false;
   const end = () => {
+    if (ended) return;
+    ended = true;
     stdout.end();
     stderr.end();
     settle(code);
   };
-  conn.on("data", (chunk: Buffer) => {
-    buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
-    while (buf.length >= 8) {
-      const len = buf.readUInt32BE(4);
-      if (buf.length < 8 + len) break;
-      const type = buf[0]!;
-      const payload = buf.subarray(8, 8 + len);
-      buf = buf.subarray(8 + len);
-      if (type === FRAME.stdout) stdout.write(payload);
-      else if (type === FRAME.stderr) stderr.write(payload);
-      else if (type === FRAME.exit) {
-        code = Number(payload.toString()) || 0;
-        end();
-        conn.destroy();
-      }
+  onFrames(conn, (type, payload) => {
+    if (type === FRAME.stdout) stdout.write(payload);
+    else if (type === FRAME.stderr) stderr.write(payload);
+    else if (type === FRAME.exit) {
+      code = Number(payload.toString()) || 0;
+      end();
+      conn.destroy();
     }
   });
   conn.on("close", end);
