@@ -40,6 +40,23 @@ __attribute__((unused)) static int write_all(int fd, const void *buf, size_t len
   return 0;
 }
 
+/* Read from fd until a newline (kept) or EOF, at most cap-1 bytes, NUL-terminated:
+ * the one-line reports the helpers pass back over pipes ("ok", or an error).
+ * Returns the length (0 on EOF with nothing read). */
+__attribute__((unused)) static size_t read_line(int fd, char *buf, size_t cap) {
+  size_t len = 0;
+  buf[0] = 0;
+  while (len + 1 < cap) {
+    ssize_t n = read(fd, buf + len, cap - 1 - len);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    len += (size_t)n;
+    buf[len] = 0;
+    if (memchr(buf + len - (size_t)n, '\n', (size_t)n)) break;
+  }
+  return len;
+}
+
 /* Read a whole small file into buf (NUL-terminated); returns length or -1. */
 __attribute__((unused)) static ssize_t read_small_file(const char *path, char *buf, size_t cap) {
   int fd = open(path, O_RDONLY | O_CLOEXEC);

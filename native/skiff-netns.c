@@ -258,13 +258,7 @@ static int start(void) {
   close(rep[1]);
   waitpid(p, NULL, 0);
   char text[1100];
-  size_t len = 0;
-  for (ssize_t n; len + 1 < sizeof text && (n = read(rep[0], text + len, sizeof text - 1 - len)) != 0;) {
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) break;
-    len += (size_t)n;
-  }
-  text[len] = 0;
+  size_t len = read_line(rep[0], text, sizeof text);
   if (strcmp(text, "ready\n") != 0) {
     fprintf(stderr, "%s", len ? text : "the network namespace holder died while starting\n");
     return 1;

@@ -87,8 +87,7 @@ int main(int argc, char **argv) {
   if (keeper > 0) {
     close(rep[1]);
     char text[1100];
-    ssize_t len = read(rep[0], text, sizeof text - 1);
-    text[len > 0 ? len : 0] = 0;
+    size_t len = read_line(rep[0], text, sizeof text);
     if (!strcmp(text, "ok\n")) return 0;
     waitpid(keeper, NULL, 0);
     fprintf(stderr, "%s", len > 0 ? text : "the port forwarder died\n");

@@ -293,15 +293,7 @@ int main(int argc, char **argv) {
      * becomes the monitor's, a subreaper, when we exit). */
     close(rep[1]);
     char text[1100];
-    size_t len = 0;
-    for (ssize_t n; len + 1 < sizeof text && (n = read(rep[0], text + len, sizeof text - 1 - len)) != 0;) {
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) break;
-      len += (size_t)n;
-      text[len] = 0;
-      if (strchr(text, '\n')) break;
-    }
-    text[len] = 0;
+    size_t len = read_line(rep[0], text, sizeof text);
     if (!strcmp(text, "ok\n")) return 0;
     waitpid(keeper, NULL, 0);
     fprintf(stderr, "%s", len ? text : "the slirp4netns keeper died\n");
