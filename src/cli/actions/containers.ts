@@ -11,7 +11,7 @@ import { inspectAny, inspectContainer } from "../../engine/inspect.js";
 import {
   killContainer, pauseContainer, removeContainer, renameContainer, restartContainer, signalProcess, startContainer, stopContainer, unpauseContainer, waitContainer,
 } from "../../engine/lifecycle.js";
-import { openLogs } from "../../engine/logs.js";
+import { logText, openLogs } from "../../engine/logs.js";
 import { pruneContainers } from "../../engine/prune.js";
 import { humanSize } from "../../gotext/index.js";
 import { ExitCode, type CliContext } from "../context.js";
@@ -234,8 +234,7 @@ export async function logsCommand(ctx: CliContext, name: string, o: Opts): Promi
   const engine = await ctx.engine();
   const logs = openLogs(engine, name, { since: o.since as string | undefined, until: o.until as string | undefined, tail: o.tail as string | undefined, follow: Boolean(o.follow) });
   await logs.read((e) => {
-    const text = o.timestamps ? `${e.time} ${e.log}` : e.log;
-    (e.stream === "stderr" ? process.stderr : process.stdout).write(text);
+    (e.stream === "stderr" ? process.stderr : process.stdout).write(logText(e, Boolean(o.timestamps)));
   });
 }
 
@@ -265,7 +264,7 @@ async function inspectEach(names: string[], lookup: (name: string) => unknown, f
 
 export async function containerInspectCommand(ctx: CliContext, names: string[], o: Opts): Promise<void> {
   const engine = await ctx.engine();
-  await inspectEach(names, (n) => inspectContainer(engine, n), o.format as string | undefined);
+  await inspectEach(names, (n) => inspectContainer(engine, n, { size: Boolean(o.size) }), o.format as string | undefined);
 }
 
 /** `inspect`: containers, then images, then volumes, as Docker looks them up. */
