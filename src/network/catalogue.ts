@@ -80,11 +80,11 @@ export class Catalogue {
     return ref;
   }
 
-  /** `network prune`: every user-defined network no running container is on; their names. */
-  async prune(): Promise<string[]> {
+  /** `network prune`: every user-defined network no running container is on (and `wanted`, by name); their names. */
+  async prune(wanted: (name: string) => boolean = () => true): Promise<string[]> {
     const removed: string[] = [];
     for (const n of this.users.list()) {
-      if (this.inUse(n)) continue;
+      if (this.inUse(n) || !wanted(n.Name)) continue;
       await this.attachments.forget(n);
       await this.users.remove(n);
       removed.push(n.Name);

@@ -72,8 +72,8 @@ export class NetworkService {
     return this.catalogue.remove(ref);
   }
 
-  prune(): Promise<string[]> {
-    return this.catalogue.prune();
+  prune(wanted?: (name: string) => boolean): Promise<string[]> {
+    return this.catalogue.prune(wanted);
   }
 
   connect(network: string, container: string, o: { aliases?: string[]; ip?: string; links?: string[] } = {}): Promise<void> {
@@ -105,6 +105,10 @@ export class NetworkService {
   async check(record: ContainerRecord): Promise<void> {
     const r = record;
     const mode = this.mode(r);
+    // The docker CLI leaves out the endpoint of a lone --network without options
+    // ("the daemon will still create it"): the record gets it here, as Docker's does.
+    if (mode.kind === "user" && !r.NetworkSettings?.Networks?.[r.HostConfig.NetworkMode])
+      r.NetworkSettings = { ...r.NetworkSettings, Networks: { ...r.NetworkSettings?.Networks, [r.HostConfig.NetworkMode]: { Aliases: null, IPAMConfig: null, Links: null } } };
     const others = Object.keys(r.NetworkSettings?.Networks ?? {}).filter((n) => n !== r.HostConfig.NetworkMode);
     if (mode.kind === "user" || (mode.kind === "slirp4netns" && others.length)) await this.attachments.claim(r);
     if (mode.kind === "user") return;
