@@ -1,7 +1,7 @@
 import { ConflictError, NotFoundError } from "../errors.js";
 import type { ContainerFacts } from "./context.js";
 import { readState, type UserAttachments } from "./user-attach.js";
-import { BUILTIN, builtinResource, endpointId, findBuiltin, userResource, type NetworkEndpoint, type NetworkResource } from "./resources.js";
+import { BUILTIN, builtinResource, DEFAULT_NETWORK_NAME, endpointId, findBuiltin, userResource, type NetworkEndpoint, type NetworkResource } from "./resources.js";
 import type { UserNetwork } from "./store.js";
 import type { UserNetworks } from "./user-networks.js";
 
@@ -20,7 +20,7 @@ export class Catalogue {
 
   private builtinEndpoints(name: string): Record<string, NetworkEndpoint> {
     const out: Record<string, NetworkEndpoint> = {};
-    if (name !== "slirp4netns") return out;
+    if (name !== DEFAULT_NETWORK_NAME) return out;
     for (const c of this.containers()) {
       if (!c.running) continue;
       const s = readState(c.userdata);

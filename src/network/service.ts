@@ -13,7 +13,7 @@ import { checkMac, randomMac, SLIRP, slirpHook } from "./slirp.js";
 import { NetworkStore } from "./store.js";
 import { UserNetworks, type CreateNetworkRequest } from "./user-networks.js";
 import { Catalogue, type Filters } from "./catalogue.js";
-import type { NetworkResource } from "./resources.js";
+import { builtinId, endpointId, findBuiltin, type NetworkResource } from "./resources.js";
 import { UserAttachments, type NetworkState } from "./user-attach.js";
 import type { NetworkContext, NetworkSetup } from "./context.js";
 
@@ -224,7 +224,8 @@ export class NetworkService {
   /** The names of the networks a container is on (ps's NETWORKS column, its network filter). */
   networkNames(record: ContainerRecord): string[] {
     const named = Object.keys(record.NetworkSettings?.Networks ?? {});
-    return named.length ? named : [record.HostConfig.NetworkMode];
+    const display = (key: string) => (this.users.find(key) ? key : (findBuiltin(key)?.Name ?? key));
+    return named.length ? named.map(display) : [display(this.modeName(record))];
   }
 
   /** Docker's NetworkSettings for inspect. */
@@ -241,8 +242,10 @@ export class NetworkService {
     let networks: Record<string, unknown>;
     if (mode === "user" || s?.endpoints?.length) networks = endpointSettings(record, s, this.users);
     else {
-      const name = s?.kind === "container" ? `container:${s.joined}` : (s?.kind ?? this.modeName(record));
-      networks = { [name]: { IPAMConfig: null, Links: null, Aliases: null, MacAddress: s?.mac ?? "", NetworkID: name, EndpointID: "", Gateway: s?.gateway ?? "", IPAddress: s?.address ?? "", IPPrefixLen: s?.prefixLen ?? 0, IPv6Gateway: "", GlobalIPv6Address: "", GlobalIPv6PrefixLen: 0, DriverOpts: null } };
+      const kind = s?.kind === "container" ? `container:${s.joined}` : (s?.kind ?? this.modeName(record));
+      const builtin = findBuiltin(kind);
+      const name = builtin?.Name ?? kind;
+      networks = { [name]: { IPAMConfig: null, Links: null, Aliases: null, MacAddress: s?.mac ?? "", NetworkID: builtin ? builtinId(builtin.Name) : name, EndpointID: s?.address ? endpointId(record.Id, name) : "", Gateway: s?.gateway ?? "", IPAddress: s?.address ?? "", IPPrefixLen: s?.prefixLen ?? 0, IPv6Gateway: "", GlobalIPv6Address: "", GlobalIPv6PrefixLen: 0, DriverOpts: null } };
     }
     // Docker fills the top-level address fields for its default bridge only.
     const top = mode !== "user";
