@@ -39,6 +39,49 @@ export function closedConnection(): Duplex {
   return d;
 }
 
+/**
+ * One monitor connection for several clients that attached before the
+ * start: each share reads every byte from the first (so each parses whole
+ * frames), writes go through as they come (whole frames), and the
+ * connection closes once every share has let go.
+ */
+export function shareConnection(conn: Duplex, count: number): Duplex[] {
+  if (count === 1) return [conn];
+  let open = count;
+  const shares = Array.from({ length: count }, () => {
+    const share: Duplex = new Duplex({
+      read() {},
+      write(chunk: Buffer, _enc, cb) {
+        if (conn.writable) conn.write(chunk, () => cb());
+        else cb();
+      },
+      final(cb) {
+        cb();
+      },
+      destroy(err, cb) {
+        if (--open === 0) conn.destroy();
+        cb(err);
+      },
+    });
+    return share;
+  });
+  conn.on("data", (chunk: Buffer) => {
+    for (const s of shares) if (!s.destroyed) s.push(chunk);
+  });
+  const end = () => {
+    for (const s of shares) {
+      if (s.destroyed || s.readableEnded) continue;
+      // Closed like the connection it stands for, once its reader has had every byte.
+      s.once("end", () => s.destroy());
+      s.push(null);
+    }
+  };
+  conn.once("end", end);
+  conn.once("close", end);
+  conn.on("error", end);
+  return shares;
+}
+
 export async function attachContainer(engine: Engine, name: string): Promise<Attached> {
   const view = engine.containers.get(name);
   if (!view.state.Running) throw new ConflictError("You cannot attach to a stopped container, start it first");

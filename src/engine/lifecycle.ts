@@ -5,7 +5,7 @@ import type { ContainerView } from "../container/service.js";
 import { waitFor } from "../container/signals.js";
 import type { Launched } from "../runtime/launch.js";
 import type { Engine } from "./engine.js";
-import { closedConnection, connectAttach } from "./attach.js";
+import { closedConnection, connectAttach, shareConnection } from "./attach.js";
 
 // A container's lifecycle verbs: start, stop, restart, kill, pause,
 // unpause, rename, remove and wait. Each takes a name or id prefix and
@@ -22,19 +22,20 @@ export async function startContainer(engine: Engine, name: string, opts: { attac
   const before = engine.containers.get(name);
   const id = before.record.Id;
   const wasUp = before.state.Running || before.state.MonitorPid > 0;
-  // A client of this process attached before the start (`docker run` does): it gets the output from the first byte.
-  const waiter = wasUp || opts.attach ? undefined : engine.sessions.takeWaiter(id);
+  // Clients of this process attached before the start (`docker run` does): they get the output from the first byte.
+  const waiters = wasUp || opts.attach ? [] : engine.sessions.takeAll(id);
   // Docker's `run` attaches before it starts; an API client that attached earlier was logged then.
   if (opts.attach && !wasUp) engine.containers.logEvent(before.record, "attach");
   let r;
   try {
-    r = await engine.containers.start(id, { attach: opts.attach || Boolean(waiter) });
+    r = await engine.containers.start(id, { attach: opts.attach || waiters.length > 0 });
   } catch (e) {
-    for (const w of [...(waiter ? [waiter] : []), ...engine.sessions.takeAll(id)]) w(closedConnection());
+    for (const w of [...waiters, ...engine.sessions.takeAll(id)]) w(closedConnection());
     throw e;
   }
-  if (waiter && r.attach) {
-    waiter(r.attach);
+  if (waiters.length && r.attach) {
+    const shares = shareConnection(r.attach, waiters.length);
+    waiters.forEach((w, i) => w(shares[i]!));
     r = { ...r, attach: undefined };
   }
   for (const late of engine.sessions.takeAll(id)) {
