@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import http from "node:http";
 import { connect, type Socket } from "node:net";
 import { join } from "node:path";
 import { loadBusybox } from "../../helpers/busybox.js";
@@ -164,4 +165,17 @@ export function demux(bytes: Buffer): { stdout: string; stderr: string } {
     off += 8 + size;
   }
   return out;
+}
+
+/** One request with a binary body, the answer's body as bytes (chunked encoding undone). */
+export function fetchBytes(sock: string, method: string, path: string, body?: Buffer, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ socketPath: sock, method, path, headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (d: Buffer) => chunks.push(d));
+      res.on("end", () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
 }
