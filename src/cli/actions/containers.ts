@@ -3,7 +3,7 @@ import type { Duplex } from "node:stream";
 import type { Engine } from "../../engine/engine.js";
 import { asSkiffError, InvalidArgumentError } from "../../errors.js";
 import { parseDetachKeys, relay, type AttachEnd } from "../../container/attach.js";
-import { bodyFromFlags, type CreateFlags } from "../../container/create-flags.js";
+import { bodyFromFlags, parseBytes, parseRestart, type CreateFlags } from "../../container/create-flags.js";
 import { healthFromFlags } from "../../container/health.js";
 import { attachContainer } from "../../engine/attach.js";
 import { createContainer } from "../../engine/create.js";
@@ -13,6 +13,7 @@ import {
 } from "../../engine/lifecycle.js";
 import { logText, openLogs } from "../../engine/logs.js";
 import { pruneContainers } from "../../engine/prune.js";
+import { updateContainer } from "../../engine/update.js";
 import { humanSize } from "../../gotext/index.js";
 import { ExitCode, type CliContext } from "../context.js";
 import { confirm, printInspect } from "../output.js";
@@ -228,6 +229,25 @@ export async function unpauseCommand(ctx: CliContext, names: string[]): Promise<
 
 export async function renameCommand(ctx: CliContext, container: string, newName: string): Promise<void> {
   renameContainer(await ctx.engine(), container, newName);
+}
+
+/** `update`: each name updated, then the warnings (limits that cannot apply), on stdout as the docker CLI prints them. */
+export async function updateCommand(ctx: CliContext, names: string[], o: Opts): Promise<void> {
+  const engine = await ctx.engine();
+  const resources = {
+    Memory: o.memory ? parseBytes(o.memory as string) : 0,
+    NanoCpus: o.cpus ? Math.round(Number(o.cpus) * 1e9) : 0,
+    PidsLimit: o.pidsLimit ? Number(o.pidsLimit) : 0,
+  };
+  const restart = o.restart === undefined ? undefined : parseRestart(o.restart as string);
+  const warnings: string[] = [];
+  try {
+    await each(names, async (n) => {
+      warnings.push(...updateContainer(engine, n, { RestartPolicy: restart, resources }).warnings);
+    });
+  } finally {
+    if (warnings.length) process.stdout.write(`${warnings.join("\n")}\n`);
+  }
 }
 
 export async function logsCommand(ctx: CliContext, name: string, o: Opts): Promise<void> {

@@ -79,6 +79,14 @@ describe.skipIf(isRoot || !dockerCli)("docker run", () => {
       expect(s).toContain("answer=42");
       tmux("send-keys", "-t", "it", "exit 4", "Enter");
       await screenShows(/EXIT:4/);
+      // Ctrl-P Ctrl-Q: the CLI lets go, the container runs on.
+      tmux("kill-session", "-t", "it");
+      tmux("new-session", "-d", "-s", "it", "-x", "90", "-y", "25", ...vars, `${dockerCli} run -it --name detachable busybox sh; echo "EXIT:$?"; sleep 60`);
+      await screenShows(/# ?$/m);
+      tmux("send-keys", "-t", "it", "C-p", "C-q");
+      await screenShows(/EXIT:0/);
+      expect((await f.docker(["inspect", "-f", "{{.State.Status}}", "detachable"])).stdout).toBe("running\n");
+      await f.docker(["rm", "-f", "detachable"]);
     } finally {
       spawnSync("tmux", ["-L", server, "kill-server"]);
     }
@@ -221,6 +229,23 @@ describe.skipIf(isRoot || !dockerCli)("the lifecycle commands", () => {
     expect(rm.stderr).toContain('cannot remove container "/renamed": container is running');
     expect((await f.docker(["rm", "-f", "renamed"])).stdout).toBe("renamed\n");
     expect((await f.docker(["ps", "-aq"])).stdout).toBe("");
+  });
+
+  test("update --restart reaches a running container: its next failure restarts it", async () => {
+    await f.docker(["run", "-d", "--name", "upd", "busybox", "sh", "-c", "while [ ! -f /tmp/crash ]; do sleep 0.1; done; exit 1"]);
+    const u = await f.docker(["update", "--restart", "on-failure:1", "upd"]);
+    expect(u).toEqual({ code: 0, stdout: "upd\n", stderr: "" });
+    expect((await f.docker(["inspect", "-f", "{{.HostConfig.RestartPolicy.Name}}:{{.HostConfig.RestartPolicy.MaximumRetryCount}}", "upd"])).stdout).toBe("on-failure:1\n");
+    await f.docker(["exec", "upd", "touch", "/tmp/crash"]);
+    // It fails, is started once more by the policy given after its start, fails again (the file stays), and stays down.
+    expect((await f.docker(["wait", "upd"])).stdout).toBe("1\n");
+    expect((await f.docker(["inspect", "-f", "{{.RestartCount}} {{.State.Status}}", "upd"])).stdout).toBe("1 exited\n");
+    const limits = await f.docker(["update", "--memory", "64m", "upd"]);
+    // The docker CLI prints the daemon's warnings on stdout, after the names.
+    expect(limits.code).toBe(0);
+    expect(limits.stdout).toMatch(/^upd\nMemory not updated: .*\n$/);
+    expect(await f.env.ok(["update", "--memory", "64m", "upd"])).toBe(limits.stdout);
+    await f.docker(["rm", "upd"]);
   });
 
   test("top, stats --no-stream, port, diff", async () => {
