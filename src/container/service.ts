@@ -465,6 +465,8 @@ export class ContainerService {
       user: base.user,
       capabilities: base.capabilities,
       noNewPrivileges: base.noNewPrivileges,
+      // As in Docker, an exec'd process has the container's --ulimit limits.
+      rlimits: base.rlimits,
       tty: req.tty,
     });
     const specPath = join(dir, "spec");
