@@ -1,3 +1,5 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { decodePathStat, isGoDir } from "../../../src/api/path-stat.js";
 import { isRoot } from "../../helpers/cli.js";
@@ -160,6 +162,59 @@ describe.skipIf(isRoot)("Docker's answers", () => {
     expect(badType.status).toBe(400);
     await remove(id);
     expect((await request(f.sock, "GET", "/containers/nosuch/json")).body).toBe(`${JSON.stringify({ message: "No such container: nosuch" })}\n`);
+  });
+
+  test("create with what the docker CLI and compose send: binds, mounts, ports, restart, init, healthcheck, hosts, tmpfs, ulimits, capabilities", async () => {
+    const dir = join(f.env.base, "work", "bound");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "file"), "bound content\n");
+    const r = await request(
+      f.sock,
+      "POST",
+      "/containers/create?name=full",
+      JSON.stringify({
+        Image: "busybox",
+        Cmd: ["sleep", "600"],
+        Labels: { "com.docker.compose.service": "full" },
+        ExposedPorts: { "80/tcp": {} },
+        Healthcheck: { Test: ["CMD-SHELL", "true"], Interval: 30e9, Timeout: 5e9, Retries: 3 },
+        HostConfig: {
+          Binds: [`${dir}:/data:ro`],
+          Mounts: [{ Type: "tmpfs", Target: "/scratch" }],
+          Tmpfs: { "/run/t": "size=1m" },
+          PortBindings: { "80/tcp": [{ HostIp: "", HostPort: "" }] },
+          RestartPolicy: { Name: "unless-stopped", MaximumRetryCount: 0 },
+          Init: true,
+          ExtraHosts: ["myhost:10.1.2.3"],
+          Ulimits: [{ Name: "nofile", Soft: 1000, Hard: 1000 }],
+          CapDrop: ["CHOWN"],
+          LogConfig: { Type: "json-file", Config: {} },
+          NetworkMode: "default",
+        },
+        NetworkingConfig: { EndpointsConfig: {} },
+      }),
+      json,
+    );
+    expect(r.status, r.body).toBe(201);
+    expect(JSON.parse(r.body).Warnings).toEqual([]);
+    const id = JSON.parse(r.body).Id as string;
+    expect((await request(f.sock, "POST", `/containers/${id}/start`)).status).toBe(204);
+    const run = async (cmd: string) => {
+      const e = await execCreate(id, ["sh", "-c", cmd], false);
+      const out = (await fetchBytes(f.sock, "POST", `/exec/${e}/start`, Buffer.from("{}"), json)).body;
+      return { ...demux(out), code: JSON.parse((await request(f.sock, "GET", `/exec/${e}/json`)).body).ExitCode as number };
+    };
+    expect((await run("cat /data/file; touch /data/x 2>/dev/null || echo read-only")).stdout).toBe("bound content\nread-only\n");
+    expect((await run("touch /scratch/a /run/t/b && grep -c -E ' /(scratch|run/t) tmpfs ' /proc/mounts")).stdout).toBe("2\n");
+    expect((await run("grep myhost /etc/hosts")).stdout).toMatch(/^10\.1\.2\.3\s+myhost\n$/);
+    expect((await run("ulimit -n")).stdout).toBe("1000\n");
+    expect((await run("touch /tmp/f; chown 1000 /tmp/f")).code).not.toBe(0);
+    expect((await run("cat /proc/1/comm")).stdout).not.toBe("sleep\n");
+    const info = await inspect(id);
+    expect(info.HostConfig.RestartPolicy).toEqual({ Name: "unless-stopped", MaximumRetryCount: 0 });
+    expect(info.Config.Healthcheck).toEqual({ Test: ["CMD-SHELL", "true"], Interval: 30e9, Timeout: 5e9, Retries: 3 });
+    expect(info.NetworkSettings.Ports["80/tcp"]).toEqual([{ HostIp: "0.0.0.0", HostPort: expect.stringMatching(/^[1-9]\d*$/) }]);
+    await remove(id);
   });
 
   test("304 for a start of a running and a stop of a stopped container; 409 for kill, rm and exec on the wrong state", async () => {
