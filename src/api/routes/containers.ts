@@ -229,7 +229,8 @@ export function containerRoutes(engine: Engine): Route[] {
           repo: repo ? (tag ? `${repo}:${tag}` : repo) : undefined,
           author: c.query.string("author"),
           message: c.query.string("comment"),
-          changes: c.query.strings("changes").filter(Boolean),
+          // moby joins the values with newlines and parses them as Dockerfile lines: docker-py sends one value with several.
+          changes: c.query.strings("changes").flatMap((v) => v.split("\n")).filter((v) => v.trim()),
           pause: c.query.bool("pause", true),
         });
         c.send(201, { Id: id });
