@@ -11,7 +11,7 @@ import { openLogs } from "./logs.js";
 // code. The CLI attaches to running containers; an API client may attach to
 // a created one and start it after (`docker run` does): the session then
 // waits for this process to start it and is handed the monitor's first
-// connection, so no output is lost.
+// connection (shared when several clients wait), so no output is lost.
 
 export interface Attached {
   id: string;
