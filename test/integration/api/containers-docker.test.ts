@@ -203,6 +203,17 @@ describe.skipIf(isRoot || !dockerCli)("docker cp", () => {
     expect(await f.docker(["start", "-a", "notyet"])).toEqual({ code: 0, stdout: "from the host\n", stderr: "" });
     await f.docker(["rm", "-f", "cpbox", "notyet"]);
   });
+
+  test("export: the root filesystem as a tar", async () => {
+    await f.docker(["run", "--name", "exported", "busybox", "sh", "-c", "echo mine > /mine"]);
+    const tarFile = join(f.env.base, "work", "exported.tar");
+    expect((await f.docker(["export", "-o", tarFile, "exported"])).code).toBe(0);
+    const entries = spawnSync("tar", ["-tf", tarFile], { encoding: "utf8" }).stdout.split("\n");
+    expect(entries.map((n) => n.replace(/^\.?\//, ""))).toEqual(expect.arrayContaining(["bin/busybox", "etc/passwd", "mine"]));
+    const mine = entries.find((n) => n.replace(/^\.?\//, "") === "mine")!;
+    expect(spawnSync("tar", ["-xOf", tarFile, mine], { encoding: "utf8" }).stdout).toBe("mine\n");
+    await f.docker(["rm", "exported"]);
+  });
 });
 
 describe.skipIf(isRoot || !dockerCli)("the lifecycle commands", () => {
@@ -246,6 +257,16 @@ describe.skipIf(isRoot || !dockerCli)("the lifecycle commands", () => {
     expect(limits.stdout).toMatch(/^upd\nMemory not updated: .*\n$/);
     expect(await f.env.ok(["update", "--memory", "64m", "upd"])).toBe(limits.stdout);
     await f.docker(["rm", "upd"]);
+  });
+
+  test("container prune removes what is not running and says what it freed", async () => {
+    const gone = (await f.docker(["create", "busybox", "true"])).stdout.trim();
+    await f.docker(["run", "-d", "--name", "stays", "busybox", "sleep", "600"]);
+    const r = await f.docker(["container", "prune", "-f"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`^Deleted Containers:\n${gone}\n\nTotal reclaimed space: \\d`));
+    expect((await f.docker(["ps", "-a", "--format", "{{.Names}}"])).stdout).toBe("stays\n");
+    await f.docker(["rm", "-f", "stays"]);
   });
 
   test("top, stats --no-stream, port, diff", async () => {
@@ -302,5 +323,9 @@ describe.skipIf(isRoot || !dockerCli)("docker network", () => {
     expect(busy.stderr).toContain("has active endpoints");
     await f.docker(["rm", "-f", "server", "client"]);
     expect((await f.docker(["network", "rm", "appnet"])).stdout).toBe("appnet\n");
+    await f.docker(["network", "create", "unused"]);
+    const pruned = await f.docker(["network", "prune", "-f"]);
+    expect(pruned.stdout).toBe("Deleted Networks:\nunused\n\n");
+    expect((await f.docker(["network", "ls", "--format", "{{.Name}}"])).stdout).toBe("bridge\nhost\nnone\n");
   });
 });
