@@ -2,7 +2,7 @@ import { openAttach, resizeContainer } from "../../engine/attach.js";
 import type { Engine } from "../../engine/engine.js";
 import { checkWaitCondition, watchContainer } from "../../engine/lifecycle.js";
 import { logText, openLogs } from "../../engine/logs.js";
-import { containerStats, type ContainerStats } from "../../engine/stats.js";
+import { openStats, type ContainerStats } from "../../engine/stats.js";
 import { InvalidArgumentError } from "../../errors.js";
 import type { ApiCall } from "../call.js";
 import type { StreamSession } from "../hijack.js";
@@ -92,6 +92,7 @@ export function containerStreamRoutes(engine: Engine): Route[] {
         if (!stdout && !stderr) throw new InvalidArgumentError("Bad parameters: you must choose at least one stream");
         const logs = openLogs(engine, name(c), { since: q.string("since"), until: q.string("until"), tail: q.string("tail"), follow: q.bool("follow") });
         const timestamps = q.bool("timestamps");
+        // The same media type as an attach to the container would get (moby's rule for logs too).
         const res = c.longPoll(streamContentType(logs.tty, c.apiVersion, true));
         await logs.read((e) => {
           if (!(e.stream === "stderr" ? stderr : stdout)) return;
@@ -108,17 +109,14 @@ export function containerStreamRoutes(engine: Engine): Route[] {
         const stream = c.query.bool("stream", true);
         // one-shot: a single reading without a previous one to compare with (no wait).
         const interval = stream ? 1000 : c.query.bool("one-shot") ? 0 : 500;
-        if (!stream) {
-          const [s] = await containerStats(engine, { names: [name(c)], intervalMs: interval });
-          return c.send(200, statsJson(s!));
-        }
-        engine.containers.get(name(c));
+        const stats = openStats(engine, name(c));
+        if (!stream) return c.send(200, statsJson(await stats.read(interval)));
         const res = c.longPoll();
         for (;;) {
-          const [s] = await containerStats(engine, { names: [name(c)], intervalMs: interval });
+          const s = await stats.read(interval);
           if (c.signal.aborted) return;
-          res.write(`${JSON.stringify(statsJson(s!))}\n`);
-          if (!s!.view.state.Running) break;
+          res.write(`${JSON.stringify(statsJson(s))}\n`);
+          if (!s.view.state.Running) break;
         }
         res.end();
       },
