@@ -29,7 +29,8 @@
  *   --detach       double-fork and setsid first, so the monitor outlives the
  *                  caller; the caller's process exits 0 once monitor.pid exists
  *   --restart      on exit restart unless DIR/stop-requested exists;
- *                  on-failure only for non-zero codes, at most MAX times
+ *                  on-failure only for non-zero codes, at most MAX times;
+ *                  DIR/restart-policy, when the host writes one, replaces it
  *   --umount       umount2(MNT_DETACH) when it is all over
  *   --rm-path      then remove recursively, never crossing into other mounts
  *   --prestart-hook  argv of a command run (env SKIFF_CONTAINER_PID) when the
@@ -146,18 +147,32 @@ static int fd_value(const char *o, const char *v) {
   return (int)n;
 }
 
-static void parse_restart(const char *v) {
+/* A policy as --restart takes it into opt; -1 when it is not one. */
+static int set_restart(const char *v) {
   if (!strcmp(v, "no")) opt.restart = RESTART_NO;
   else if (!strcmp(v, "always")) opt.restart = RESTART_ALWAYS;
   else if (!strcmp(v, "unless-stopped")) opt.restart = RESTART_UNLESS_STOPPED;
   else if (!strncmp(v, "on-failure", 10) && (!v[10] || v[10] == ':')) {
-    opt.restart = RESTART_ON_FAILURE;
     char *end = NULL;
     long max = v[10] ? strtol(v + 11, &end, 10) : 0;
-    if (v[10] && (!v[11] || *end || max < 0 || max > 1000000)) fatal("usage", "--restart %s: bad maximum", v);
+    if (v[10] && (!v[11] || *end || max < 0 || max > 1000000)) return -1;
+    opt.restart = RESTART_ON_FAILURE;
     opt.max_restarts = (int)max;
   } else
-    fatal("usage", "--restart %s: not no, always, unless-stopped or on-failure[:MAX]", v);
+    return -1;
+  return 0;
+}
+
+static void parse_restart(const char *v) {
+  if (set_restart(v) < 0) fatal("usage", "--restart %s: not no, always, unless-stopped or on-failure[:MAX]", v);
+}
+
+/* The host may have changed the policy since the start (DIR/restart-policy). */
+static void reload_restart(void) {
+  char v[64];
+  if (state_read("restart-policy", v, sizeof v) <= 0) return;
+  v[strcspn(v, "\n")] = 0;
+  if (set_restart(v) < 0) warnx_("restart-policy %s: not a policy; keeping the one given at start", v);
 }
 
 static long long number(const char *o, const char *v, long long min) {
@@ -334,6 +349,7 @@ static void exited_event(int code) {
 
 static int should_restart(int code, int restarts) {
   if (state_exists("stop-requested")) return 0;
+  reload_restart();
   switch (opt.restart) {
   case RESTART_NO: return 0;
   case RESTART_ALWAYS:

@@ -67,6 +67,22 @@ int state_exists(const char *name) {
   return access(path, F_OK) == 0;
 }
 
+int state_read(const char *name, char *buf, size_t cap) {
+  char path[4096];
+  path_of(path, sizeof path, name);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  ssize_t n = read(fd, buf, cap - 1);
+  int e = errno;
+  close(fd);
+  if (n < 0) {
+    errno = e;
+    return -1;
+  }
+  buf[n] = 0;
+  return (int)n;
+}
+
 unsigned long long state_start_time(pid_t pid) {
   char path[64], buf[1024];
   snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);

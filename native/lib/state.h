@@ -23,6 +23,8 @@ __attribute__((format(printf, 2, 3))) int state_write(const char *name, const ch
 int state_write_data(const char *name, const char *data, size_t len);
 void state_remove(const char *name);
 int state_exists(const char *name);
+/* Read NAME (at most cap-1 bytes, NUL-terminated): its length, -1 with errno. */
+int state_read(const char *name, char *buf, size_t cap);
 
 /* Field 22 of /proc/PID/stat, also for a zombie; 0 when unknown. */
 unsigned long long state_start_time(pid_t pid);

@@ -3,7 +3,7 @@ import { basename, dirname, join, posix } from "node:path";
 import type { Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { InvalidArgumentError, NotFoundError } from "../errors.js";
-import { extractLayer } from "../layer/extract.js";
+import { extractLayer, type ExtractOptions } from "../layer/extract.js";
 import { packLayer, type LayerChange } from "../layer/pack.js";
 import { walkTree } from "../layer/tree-walk.js";
 
@@ -123,8 +123,8 @@ export async function tarOf(src: string, out: Writable): Promise<void> {
   await pipeline(packLayer(root, changes()), out);
 }
 
-/** Extract a tar from `input` into an existing container directory (`cp - CONTAINER:DEST`). */
-export async function untarInto(input: Readable, dir: string): Promise<void> {
+/** Extract a tar from `input` into an existing container directory (`cp - CONTAINER:DEST`, archive PUT). */
+export async function untarInto(input: Readable, dir: string, opts: Pick<ExtractOptions, "noOverwriteDirNonDir" | "owner"> = {}): Promise<void> {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new InvalidArgumentError(`destination "${dir}" must be a directory`);
-  await extractLayer(input, dir);
+  await extractLayer(input, dir, opts);
 }

@@ -58,6 +58,8 @@ export interface HostConfigBody {
   PidsLimit?: number | null;
   Ulimits?: Ulimit[] | null;
   Mounts?: ApiMount[] | null;
+  /** Only json-file is kept (engine/create.ts warns about the others). */
+  LogConfig?: { Type?: string; Config?: Record<string, string> | null } | null;
 }
 
 export interface ContainerCreateBody {
@@ -168,7 +170,8 @@ export function mountFromApi(m: ApiMount): MountSpec {
 
 const POLICIES = ["no", "always", "unless-stopped", "on-failure"] as const;
 
-function restartPolicy(p: HostConfigBody["RestartPolicy"]): ContainerRecord["HostConfig"]["RestartPolicy"] {
+/** A restart policy as the API carries it, checked with the daemon's words. */
+export function restartPolicy(p: HostConfigBody["RestartPolicy"]): ContainerRecord["HostConfig"]["RestartPolicy"] {
   const name = p?.Name || "no";
   if (!(POLICIES as readonly string[]).includes(name)) throw new InvalidArgumentError(`invalid restart policy: unknown policy '${name}'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'`);
   const count = p?.MaximumRetryCount ?? 0;

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readlinkSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
-import { ConflictError, SkiffError } from "../errors.js";
+import { ConflictError, InvalidArgumentError, SkiffError } from "../errors.js";
 import type { ImageService } from "../image/service.js";
 import { imageLock } from "../image/service.js";
 import type { LayerStore } from "../layer/store.js";
@@ -172,7 +172,7 @@ export class ContainerService {
     }
     const dir = this.store.dir(id);
     // The monitor logs each start itself; an attach is logged by whoever attached (engine/lifecycle.ts, attach.ts).
-    for (const f of ["exit", "pid", "stop-requested", "paused", "start-error", "monitor.pid"]) rmSync(join(dir, f), { force: true });
+    for (const f of ["exit", "pid", "stop-requested", "paused", "start-error", "monitor.pid", "restart-policy"]) rmSync(join(dir, f), { force: true });
     const rootfs = await this.mountRootfs(r);
     const userdata = join(dir, "userdata");
     mkdirSync(userdata, { recursive: true });
@@ -214,7 +214,7 @@ export class ContainerService {
       tty: r.Config.Tty,
       stdin: r.Config.OpenStdin,
       attach: opts.attach,
-      restart: policy.Name === "on-failure" && policy.MaximumRetryCount ? `on-failure:${policy.MaximumRetryCount}` : policy.Name,
+      restart: restartArgument(policy),
       umount: r.HostConfig.AutoRemove ? [rootfs] : [],
       rmPaths: r.HostConfig.AutoRemove ? [...this.hooks.anonymousVolumePaths(r), join(this.store.namesDir, r.Name), dir] : [],
       prestartHook: net.prestart,
@@ -279,7 +279,9 @@ export class ContainerService {
       await this.waitForMonitor(id);
       return id;
     }
-    const timeout = opts.timeout ?? view.record.Config.StopTimeout ?? 10;
+    // Docker: a negative timeout waits for as long as it takes.
+    const asked = opts.timeout ?? view.record.Config.StopTimeout ?? 10;
+    const timeout = asked < 0 ? Infinity : asked;
     if (view.state.Paused) this.signalTree(view.state.Pid, "SIGCONT");
     const sig = signalNumber(opts.signal ?? view.record.Config.StopSignal);
     // Docker's stop: kill (the stop signal), kill 9 if it must, the monitor's die, then stop.
@@ -409,6 +411,22 @@ export class ContainerService {
     return id;
   }
 
+  /**
+   * A new restart policy (`update --restart`): kept in the record for the
+   * next start, and handed to the monitor of a running container, which
+   * reads it when the process exits.
+   */
+  updateRestartPolicy(input: string, policy: ContainerRecord["HostConfig"]["RestartPolicy"]): ContainerRecord {
+    const view = this.get(input);
+    const r = view.record;
+    if (r.HostConfig.AutoRemove && policy.Name !== "no") throw new InvalidArgumentError("Restart policy cannot be updated because AutoRemove is enabled for the container");
+    const updated = { ...r, HostConfig: { ...r.HostConfig, RestartPolicy: policy } };
+    this.store.write(updated);
+    if (view.state.MonitorPid) writeFileSync(join(this.store.dir(r.Id), "restart-policy"), `${restartArgument(policy)}\n`);
+    this.logEvent(updated, "update");
+    return updated;
+  }
+
   rename(input: string, newName: string): void {
     const view = this.get(input);
     const id = view.record.Id;
@@ -447,6 +465,8 @@ export class ContainerService {
       user: base.user,
       capabilities: base.capabilities,
       noNewPrivileges: base.noNewPrivileges,
+      // As in Docker, an exec'd process has the container's --ulimit limits.
+      rlimits: base.rlimits,
       tty: req.tty,
     });
     const specPath = join(dir, "spec");
@@ -483,6 +503,11 @@ export class ContainerService {
     const view = this.get(input);
     return this.mountRootfs(view.record);
   }
+}
+
+/** A restart policy as skiff-monitor's --restart (and its restart-policy file) takes it. */
+function restartArgument(policy: ContainerRecord["HostConfig"]["RestartPolicy"]): string {
+  return policy.Name === "on-failure" && policy.MaximumRetryCount ? `on-failure:${policy.MaximumRetryCount}` : policy.Name;
 }
 
 /** Host pids of every process in the container's pid namespace (init first). */

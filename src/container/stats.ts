@@ -20,10 +20,27 @@ export interface ContainerSample {
   rssBytes: number;
 }
 
+/** CPU time as Docker's stats report it: the container's and the whole system's, in nanoseconds, at a moment. */
+export interface CpuReading {
+  /** When it was taken (ms since the epoch). */
+  at: number;
+  /** CPU the container's processes used, ns (Docker's cpu_usage.total_usage). */
+  totalNs: number;
+  /** Of which in the kernel and in user space. */
+  kernelNs: number;
+  userNs: number;
+  /** CPU every processor spent, busy or idle, ns (Docker's system_cpu_usage). */
+  systemNs: number;
+}
+
 export interface ContainerStats {
   view: ContainerView;
   /** Percent of one CPU (Docker's CPU %: 200% is two CPUs busy). */
   cpuPercent: number;
+  /** The readings the percentage comes from (the API's cpu_stats and precpu_stats). */
+  cpu: CpuReading;
+  precpu: CpuReading;
+  onlineCpus: number;
   memoryBytes: number;
   memoryLimitBytes: number;
   pids: number;
@@ -32,15 +49,53 @@ export interface ContainerStats {
   blockIO?: { read: number; write: number };
 }
 
-function ticksOf(pid: number): number {
+/** utime and stime of a process, in clock ticks. */
+function timesOf(pid: number): { user: number; system: number } {
   try {
     const s = readFileSync(`/proc/${pid}/stat`, "utf8");
     // Fields after the command (which may hold spaces and parentheses): state is field 3, utime 14, stime 15.
     const f = s.slice(s.lastIndexOf(")") + 2).split(" ");
-    return Number(f[11]) + Number(f[12]);
+    return { user: Number(f[11]) || 0, system: Number(f[12]) || 0 };
+  } catch {
+    return { user: 0, system: 0 };
+  }
+}
+
+function ticksOf(pid: number): number {
+  const t = timesOf(pid);
+  return t.user + t.system;
+}
+
+const NS_PER_TICK = 1e9 / USER_HZ;
+
+/** The first line of /proc/stat: every processor's time in every state, summed (as runc reads system_cpu_usage). */
+function systemTicks(): number {
+  try {
+    const line = readFileSync("/proc/stat", "utf8").split("\n", 1)[0]!;
+    return line.split(/\s+/).slice(1, 8).reduce((sum, v) => sum + (Number(v) || 0), 0);
   } catch {
     return 0;
   }
+}
+
+/** Processors online (/proc/stat's cpuN lines), as Docker's online_cpus. */
+function onlineCpus(): number {
+  try {
+    return readFileSync("/proc/stat", "utf8").split("\n").filter((l) => /^cpu\d+ /.test(l)).length || 1;
+  } catch {
+    return 1;
+  }
+}
+
+function cpuReading(pids: number[], at: number): CpuReading {
+  let user = 0;
+  let kernel = 0;
+  for (const pid of pids) {
+    const t = timesOf(pid);
+    user += t.user;
+    kernel += t.system;
+  }
+  return { at, totalNs: (user + kernel) * NS_PER_TICK, kernelNs: kernel * NS_PER_TICK, userNs: user * NS_PER_TICK, systemNs: systemTicks() * NS_PER_TICK };
 }
 
 function rssOf(pid: number): number {
@@ -78,10 +133,12 @@ export function hostMemoryBytes(): number {
  */
 export async function measureStats(views: ContainerView[], intervalMs = 500): Promise<ContainerStats[]> {
   const before = views.map(sampleContainer);
+  const precpu = before.map((b) => cpuReading(b.pids, Date.now()));
   const t0 = performance.now();
   await new Promise((r) => setTimeout(r, intervalMs));
-  const seconds = (performance.now() - t0) / 1000;
+  const seconds = Math.max((performance.now() - t0) / 1000, 1e-3);
   const limit = hostMemoryBytes();
+  const cpus = onlineCpus();
   return views.map((view, i) => {
     const after = sampleContainer(view);
     // A process born in between spent all its ticks in the interval; one that died took its own with it.
@@ -90,6 +147,9 @@ export async function measureStats(views: ContainerView[], intervalMs = 500): Pr
     return {
       view,
       cpuPercent: Math.max(0, (delta / USER_HZ / seconds) * 100),
+      cpu: cpuReading(after.pids, Date.now()),
+      precpu: precpu[i]!,
+      onlineCpus: cpus,
       memoryBytes: after.rssBytes,
       memoryLimitBytes: view.state.Running ? limit : 0,
       pids: after.pids.length,

@@ -5,6 +5,7 @@ import { pipeline } from "node:stream/promises";
 import { InvalidArgumentError, NotFoundError, SkiffError } from "../errors.js";
 import { copyTree, resolveInRoot, splitCopyArg, tarOf, untarInto } from "../container/copy.js";
 import { packDirectory } from "../layer/pack.js";
+import { resolveUser } from "../runtime/user.js";
 import type { Engine } from "./engine.js";
 
 // The verbs that read or write a container's files: cp (host paths on
@@ -49,7 +50,7 @@ export interface PathStat {
   linkTarget: string;
 }
 
-async function locate(engine: Engine, container: string, path: string): Promise<{ host: string; stat: PathStat }> {
+async function locate(engine: Engine, container: string, path: string): Promise<{ host: string; stat: PathStat; root: string }> {
   requireNamespace(engine, "archive");
   if (!path) throw new InvalidArgumentError("path must not be empty");
   const root = await engine.containers.mountedRootfs(container);
@@ -62,7 +63,7 @@ async function locate(engine: Engine, container: string, path: string): Promise<
     throw new NotFoundError(`Could not find the file ${path} in container ${container}`);
   }
   const linkTarget = st.isSymbolicLink() ? readlinkSync(host) : "";
-  return { host, stat: { name: basename(path.replace(/\/\.?$/, "")) || "/", size: st.size, mode: st.mode, mtime: st.mtime, linkTarget } };
+  return { host, root, stat: { name: basename(path.replace(/\/\.?$/, "")) || "/", size: st.size, mode: st.mode, mtime: st.mtime, linkTarget } };
 }
 
 export async function statContainerPath(engine: Engine, container: string, path: string): Promise<PathStat> {
@@ -75,11 +76,20 @@ export async function getArchive(engine: Engine, container: string, path: string
   return { stat, write: (out) => tarOf(host, out) };
 }
 
+export interface PutArchiveOptions {
+  /** Refuse to replace a directory with a non-directory or the reverse (`docker cp` always asks). */
+  noOverwriteDirNonDir?: boolean;
+  /** Docker's copyUIDGID (`docker cp -a`): the files belong to the container's user, when it has one; else they keep the tar's owners. */
+  copyUIDGID?: boolean;
+}
+
 /** Extract a tar into a directory of the container (created or running), as PUT …/archive does. */
-export async function putArchive(engine: Engine, container: string, path: string, tar: Readable): Promise<void> {
-  const { host, stat } = await locate(engine, container, path);
+export async function putArchive(engine: Engine, container: string, path: string, tar: Readable, opts: PutArchiveOptions = {}): Promise<void> {
+  const { host, stat, root } = await locate(engine, container, path);
   if ((stat.mode & 0o170000) !== 0o040000) throw new InvalidArgumentError(`extraction point is not a directory: ${path}`);
-  await untarInto(tar, host);
+  const record = engine.containers.get(container).record;
+  const owner = opts.copyUIDGID && record.Config.User ? resolveUser(record.Config.User, [root]) : undefined;
+  await untarInto(tar, host, { noOverwriteDirNonDir: opts.noOverwriteDirNonDir, owner: owner && { uid: owner.uid, gid: owner.gid } });
 }
 
 /** `export`: the container's root filesystem as one tar. */

@@ -32,7 +32,7 @@ export interface CreateRequest {
 
 export async function createContainer(engine: Engine, req: CreateRequest, opts: CreateOptions = {}): Promise<Created> {
   await ensureImage(engine, req.body.Image, { pull: checkPullPolicy(opts.pull ?? "missing"), platform: req.platform }, opts.progress);
-  const warnings = [storageDriverWarning(engine), ...resourceWarnings(req.body), hostPortsWarning(req.body)].filter((w): w is string => Boolean(w));
+  const warnings = [storageDriverWarning(engine), ...resourceWarnings(req.body), hostPortsWarning(req.body), logDriverWarning(req.body)].filter((w): w is string => Boolean(w));
   const record = await engine.containers.create(req.body, { name: req.name }, engine.storageDriver);
   try {
     engine.volumes.prepare(record);
@@ -63,4 +63,15 @@ function resourceWarnings(body: ContainerCreateBody): string[] {
 function hostPortsWarning(body: ContainerCreateBody): string | undefined {
   const hc = body.HostConfig ?? {};
   return hc.NetworkMode === "host" && (Object.keys(hc.PortBindings ?? {}).length > 0 || hc.PublishAllPorts) ? "Published ports are discarded when using host network mode" : undefined;
+}
+
+/**
+ * The container's monitor writes Docker's json-file log and nothing else; a
+ * client that asks for another driver (compose files often say "local" or
+ * "syslog") gets its container, with the log where `logs` reads it.
+ */
+function logDriverWarning(body: ContainerCreateBody): string | undefined {
+  const type = body.HostConfig?.LogConfig?.Type;
+  if (!type || type === "json-file") return undefined;
+  return `log driver "${type}" is not supported: skiff keeps a json-file log, which docker logs reads`;
 }

@@ -5,7 +5,8 @@ import { ConflictError, NotFoundError } from "../errors.js";
 import type { ExecRequest } from "../container/service.js";
 import { readState } from "../container/state.js";
 import type { Launched } from "../runtime/launch.js";
-import { monitorStreams, type MonitorStreams } from "../container/attach.js";
+import { PassThrough, type Readable, type Writable } from "node:stream";
+import { monitorStreams } from "../container/attach.js";
 import type { Engine } from "./engine.js";
 
 // `exec` as Docker's API has it: create (an id and its configuration), start
@@ -129,20 +130,65 @@ function statOrUndefined(p: string): { mtimeMs: number } | undefined {
   }
 }
 
-/** Start an exec and hand over its streams (the API's exec start); its terminal size can then be changed by id. */
-export async function openExecSession(engine: Engine, id: string, opts: { tty?: boolean; consoleSize?: [number, number] } = {}): Promise<{ tty: boolean; streams: MonitorStreams }> {
-  const { config } = findExec(engine, id);
-  const tty = opts.tty ?? config.request.tty;
-  const launched = await startExec(engine, id, { tty });
-  const streams = monitorStreams(launched.attach!);
-  if (tty && opts.consoleSize) streams.resize(opts.consoleSize[0], opts.consoleSize[1]);
-  const unregister = engine.sessions.register(config.ID, streams);
-  void streams.exited.then(unregister);
-  return { tty, streams };
+/** A started exec's stdio, as the API's exec start relays it. */
+export interface ExecSession {
+  /** Whether output is one raw stream (a terminal) or stdout and stderr apart. */
+  tty: boolean;
+  /** Present when the exec was created with AttachStdin (`exec -i`); its end closes the process's stdin. */
+  stdin?: Writable;
+  stdout: Readable;
+  /** Absent with a single raw stream. */
+  stderr?: Readable;
+  /** The exit code, recorded in the exec's state (inspectExec) before this settles. */
+  exited: Promise<number>;
+  /** Let go; the process keeps running. */
+  detach(): void;
 }
 
-/** A new terminal size for a running exec started by this process. */
-export function resizeExec(engine: Engine, id: string, rows: number, cols: number): void {
+/**
+ * Start an exec and hand over its streams (the API's exec start); its
+ * terminal size can then be changed by id. The process has a terminal when
+ * the exec was created with one; `tty` (exec start's Tty) only chooses how
+ * the output travels, as in Docker: raw, or stdout and stderr apart.
+ */
+export async function openExecSession(engine: Engine, id: string, opts: { tty?: boolean; consoleSize?: [number, number] } = {}): Promise<ExecSession> {
   const { config } = findExec(engine, id);
-  if (!engine.sessions.resize(config.ID, rows, cols)) throw new ConflictError(`exec ${config.ID} is not running`);
+  const processTty = config.request.tty;
+  const tty = opts.tty ?? processTty;
+  const launched = await startExec(engine, id);
+  const streams = monitorStreams(launched.attach!);
+  if (processTty && opts.consoleSize) streams.resize(opts.consoleSize[0], opts.consoleSize[1]);
+  const unregister = engine.sessions.register(config.ID, streams);
+  void streams.exited.then(unregister);
+  return {
+    tty,
+    stdin: config.request.interactive ? streams.stdin : undefined,
+    stdout: tty && !processTty ? merged(streams.stdout, streams.stderr) : streams.stdout,
+    stderr: tty ? undefined : streams.stderr,
+    exited: streams.exited,
+    detach: () => streams.close(),
+  };
+}
+
+/** Two streams as one, ending when both have (a raw stream asked for a process without a terminal). */
+function merged(a: Readable, b: Readable): Readable {
+  const out = new PassThrough();
+  let open = 2;
+  for (const s of [a, b]) {
+    s.on("data", (d: Buffer) => out.write(d));
+    s.once("end", () => --open === 0 && out.end());
+  }
+  return out;
+}
+
+/**
+ * A new terminal size for a running exec started by this process. One that
+ * has already ended has nothing left to resize: the docker CLI resizes
+ * right after the start, often after a short command is over, and retries
+ * on errors.
+ */
+export function resizeExec(engine: Engine, id: string, rows: number, cols: number): void {
+  const { dir, config } = findExec(engine, id);
+  if (engine.sessions.resize(config.ID, rows, cols) || statOrUndefined(join(dir, "exit"))) return;
+  throw new ConflictError(`exec ${config.ID} is not running`);
 }

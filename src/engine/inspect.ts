@@ -3,12 +3,14 @@ import { NotFoundError, SkiffError } from "../errors.js";
 import { readHealth } from "../container/health.js";
 import { imageInspect } from "../image/inspect.js";
 import type { Engine } from "./engine.js";
+import { containerSizes } from "./list-containers.js";
 
 // `inspect`: Docker's JSON for containers (Engine API ContainerInspect),
 // images and volumes, and the generic lookup the CLI's `inspect` does
 // (containers first, then images, then volumes).
 
-export function inspectContainer(engine: Engine, name: string): Record<string, unknown> {
+/** Docker's ContainerInspect; with `size`, SizeRw and SizeRootFs too (`inspect --size`, the API's ?size=1). */
+export function inspectContainer(engine: Engine, name: string, opts: { size?: boolean } = {}): Record<string, unknown> {
   const v = engine.containers.get(name);
   const r = v.record;
   const s = v.state;
@@ -94,6 +96,7 @@ export function inspectContainer(engine: Engine, name: string): Record<string, u
     })),
     Config: { ...r.Config, StopTimeout: r.Config.StopTimeout },
     NetworkSettings: engine.network.settings(r),
+    ...(opts.size ? containerSizes(engine, r) : {}),
   };
 }
 

@@ -5,7 +5,7 @@ import type { ContainerView } from "../container/service.js";
 import { waitFor } from "../container/signals.js";
 import type { Launched } from "../runtime/launch.js";
 import type { Engine } from "./engine.js";
-import { closedConnection, connectAttach } from "./attach.js";
+import { closedConnection, connectAttach, shareConnection } from "./attach.js";
 
 // A container's lifecycle verbs: start, stop, restart, kill, pause,
 // unpause, rename, remove and wait. Each takes a name or id prefix and
@@ -22,19 +22,20 @@ export async function startContainer(engine: Engine, name: string, opts: { attac
   const before = engine.containers.get(name);
   const id = before.record.Id;
   const wasUp = before.state.Running || before.state.MonitorPid > 0;
-  // A client of this process attached before the start (`docker run` does): it gets the output from the first byte.
-  const waiter = wasUp || opts.attach ? undefined : engine.sessions.takeWaiter(id);
+  // Clients of this process attached before the start (`docker run` does): they get the output from the first byte.
+  const waiters = wasUp || opts.attach ? [] : engine.sessions.takeAll(id);
   // Docker's `run` attaches before it starts; an API client that attached earlier was logged then.
   if (opts.attach && !wasUp) engine.containers.logEvent(before.record, "attach");
   let r;
   try {
-    r = await engine.containers.start(id, { attach: opts.attach || Boolean(waiter) });
+    r = await engine.containers.start(id, { attach: opts.attach || waiters.length > 0 });
   } catch (e) {
-    for (const w of [...(waiter ? [waiter] : []), ...engine.sessions.takeAll(id)]) w(closedConnection());
+    for (const w of [...waiters, ...engine.sessions.takeAll(id)]) w(closedConnection());
     throw e;
   }
-  if (waiter && r.attach) {
-    waiter(r.attach);
+  if (waiters.length && r.attach) {
+    const shares = shareConnection(r.attach, waiters.length);
+    waiters.forEach((w, i) => w(shares[i]!));
     r = { ...r, attach: undefined };
   }
   for (const late of engine.sessions.takeAll(id)) {
@@ -89,17 +90,35 @@ export function checkWaitCondition(c: string | undefined): WaitCondition {
   throw new InvalidArgumentError(`invalid condition: "${c}"`);
 }
 
+export interface ContainerWatch {
+  id: string;
+  /** Settles with the exit code once the condition holds. */
+  done: Promise<{ exitCode: number }>;
+}
+
 /**
- * Block until the container reaches the condition; its exit code. Docker's
- * conditions: not-running (at once if it is not running), next-exit (the
- * next exit from now, so it can be asked before start, as `docker run`
- * does), removed (after an --rm container or `rm` deleted it).
+ * Watch a container until it reaches the condition (Docker's conditions:
+ * not-running — at once if it is not running; next-exit — the next exit
+ * from now, so it can be asked before start, as `docker run` does;
+ * removed — after an --rm container or `rm` deleted it). The container is
+ * looked up now, so a missing one is refused before the caller commits to
+ * waiting (the API sends its 200 only then).
  */
-export async function waitContainer(engine: Engine, name: string, condition: WaitCondition = "not-running", signal?: AbortSignal): Promise<{ exitCode: number }> {
+export function watchContainer(engine: Engine, name: string, condition: WaitCondition = "not-running", signal?: AbortSignal): ContainerWatch {
   const first = engine.containers.get(name);
+  return { id: first.record.Id, done: untilCondition(engine, first, condition, signal) };
+}
+
+/** Block until the container reaches the condition; its exit code. */
+export async function waitContainer(engine: Engine, name: string, condition: WaitCondition = "not-running", signal?: AbortSignal): Promise<{ exitCode: number }> {
+  return watchContainer(engine, name, condition, signal).done;
+}
+
+async function untilCondition(engine: Engine, first: ContainerView, condition: WaitCondition, signal?: AbortSignal): Promise<{ exitCode: number }> {
   const id = first.record.Id;
   const dir = engine.containers.store.dir(id);
   const finishedBefore = first.state.FinishedAt;
+  const began = BigInt(Date.now() - 1000) * 1_000_000n;
   let last = first.state.ExitCode;
   for (;;) {
     if (signal?.aborted) throw new InvalidArgumentError("wait cancelled");
@@ -108,7 +127,9 @@ export async function waitContainer(engine: Engine, name: string, condition: Wai
       v = engine.containers.view(id);
     } catch (e) {
       if (!(e instanceof NotFoundError) && existsSync(dir)) throw e;
-      return { exitCode: last }; // removed
+      // An --rm container can run, exit and be deleted between two looks: its
+      // monitor logged the exit code with "die" before it deleted it.
+      return { exitCode: lastExitCode(engine, id, began) ?? last };
     }
     const s = v.state;
     const down = !s.Running && !s.Restarting;
@@ -118,6 +139,13 @@ export async function waitContainer(engine: Engine, name: string, condition: Wai
     // Changes to the state files wake us; the removal of the directory wakes the watch on its parent.
     await (condition === "removed" && down ? waitFor(dirname(dir), 200) : waitFor(dir, 200));
   }
+}
+
+/** The exit code of the container's last "die" since `since`, from the event log. */
+function lastExitCode(engine: Engine, id: string, since: bigint): number | undefined {
+  const dies = engine.events.read({ since }).filter((e) => e.Type === "container" && e.Action === "die" && e.Actor.ID === id);
+  const code = dies.at(-1)?.Actor.Attributes.exitCode;
+  return code === undefined ? undefined : Number(code);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { InvalidArgumentError } from "../errors.js";
 import { parseReference } from "../image/reference.js";
+import type { ContainerRecord } from "../container/record.js";
 import type { ContainerView } from "../container/service.js";
 import { containerCommand, containerStatus } from "../gotext/index.js";
 import { treeSize } from "../store/tree-size.js";
@@ -150,7 +151,6 @@ function summary(engine: Engine, v: ContainerView, size: boolean): ContainerSumm
     if (!bindings?.length) ports.push({ PrivatePort: Number(port), Type: type });
     else for (const b of bindings) ports.push({ IP: b.HostIp || "0.0.0.0", PrivatePort: Number(port), PublicPort: Number(b.HostPort), Type: type });
   }
-  const upper = size ? treeSize(join(engine.containers.store.dir(r.Id), "upper")) : 0;
   const settings = engine.network.settings(r) as { Networks: Record<string, unknown> };
   return {
     Id: r.Id,
@@ -160,7 +160,7 @@ function summary(engine: Engine, v: ContainerView, size: boolean): ContainerSumm
     Command: containerCommand(r.Path, r.Args),
     Created: Math.floor(Date.parse(r.Created) / 1000),
     Ports: ports,
-    ...(size ? { SizeRw: upper, SizeRootFs: upper + imageSize(engine, r.Image) } : {}),
+    ...(size ? containerSizes(engine, r) : {}),
     Labels: r.Config.Labels,
     State: v.state.Status,
     Status: containerStatus({
@@ -186,6 +186,12 @@ function summary(engine: Engine, v: ContainerView, size: boolean): ContainerSumm
       Propagation: m.Type === "bind" ? "rprivate" : "",
     })),
   };
+}
+
+/** Docker's SizeRw (the container's own changes) and SizeRootFs (those and its image). */
+export function containerSizes(engine: Engine, r: ContainerRecord): { SizeRw: number; SizeRootFs: number } {
+  const upper = treeSize(join(engine.containers.store.dir(r.Id), "upper"));
+  return { SizeRw: upper, SizeRootFs: upper + imageSize(engine, r.Image) };
 }
 
 function imageSize(engine: Engine, id: string): number {

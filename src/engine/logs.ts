@@ -42,4 +42,9 @@ export function openLogs(engine: Engine, name: string, req: LogsRequest): Opened
   };
 }
 
+/** An entry as `logs` shows it: the text, after its time with --timestamps (the API's timestamps=1). */
+export function logText(e: LogEntry, timestamps: boolean): string {
+  return timestamps ? `${e.time} ${e.log}` : e.log;
+}
+
 export type { LogEntry };

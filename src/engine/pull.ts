@@ -117,7 +117,7 @@ export async function ensureImage(engine: Engine, name: string, opts: { pull: Pu
     present = false;
   }
   if (present && opts.pull !== "always") return;
-  if (!present && opts.pull === "never") throw new SkiffError(`No such image: ${name}`, { code: 125 });
+  if (!present && opts.pull === "never") throw new SkiffError(`No such image: ${name}`, { code: 125, status: 404 });
   if (!present) progress({ id: "", status: `Unable to find image '${familiarOrInput(name)}' locally` });
   await pull(engine, name, { platform: opts.platform }, progress);
 }

@@ -27,15 +27,7 @@ export class Sessions {
     });
   }
 
-  /** Whoever waits for `id` to start, to be handed the monitor's first connection. */
-  takeWaiter(id: string): ((conn: Duplex) => void) | undefined {
-    const list = this.waiting.get(id);
-    const w = list?.shift();
-    if (list && !list.length) this.waiting.delete(id);
-    return w?.deliver;
-  }
-
-  /** The waiters left once a container started: they connect to its socket like any late client. */
+  /** Everyone waiting for `id` to start, to be handed a connection (the monitor's first one, or a later one). */
   takeAll(id: string): ((conn: Duplex) => void)[] {
     const list = this.waiting.get(id) ?? [];
     this.waiting.delete(id);

@@ -16,4 +16,14 @@ export async function containerStats(engine: Engine, req: StatsRequest): Promise
   return measureStats(views, req.intervalMs ?? 500);
 }
 
+/**
+ * One container's readings, one after another (the API's stats stream):
+ * opening looks the container up, so a missing one is refused before an
+ * answer has begun.
+ */
+export function openStats(engine: Engine, name: string): { id: string; read(intervalMs: number): Promise<ContainerStats> } {
+  const id = engine.containers.get(name).record.Id;
+  return { id, read: async (intervalMs) => (await measureStats([engine.containers.view(id)], intervalMs))[0]! };
+}
+
 export type { ContainerStats };

@@ -14,7 +14,7 @@ import {
   symlinkSync,
   writeSync,
 } from "node:fs";
-import { asSkiffError } from "../errors.js";
+import { asSkiffError, SkiffError } from "../errors.js";
 import { LayerFormatError, UnsafeLayerEntryError } from "./errors.js";
 import { ExtractTarget, type TargetOptions } from "./extract-target.js";
 import { fsAttr, type FsAttr } from "./fsattr.js";
@@ -36,6 +36,14 @@ import { readTar, type TarEntry, type TarSink } from "./tar-reader.js";
 export interface ExtractOptions extends TargetOptions {
   /** The xattr/FIFO helper (tests inject one; default: the process's shared helper). */
   fsAttr?: FsAttr;
+  /**
+   * Refuse to replace a directory with a non-directory or the other way
+   * round (Docker's archive PUT with noOverwriteDirNonDir, which `docker cp`
+   * always asks for); a layer replaces freely.
+   */
+  noOverwriteDirNonDir?: boolean;
+  /** Give every entry this owner instead of its own (archive PUT with copyUIDGID: the container's user). */
+  owner?: { uid: number; gid: number };
 }
 
 export interface ExtractResult {
@@ -63,6 +71,10 @@ class Extraction implements TarSink {
 
   entry(e: TarEntry): void | Promise<void> {
     this.result.entries++;
+    if (this.opts.owner) {
+      e.uid = this.opts.owner.uid;
+      e.gid = this.opts.owner.gid;
+    }
     const path = normalizeEntryName(e.name);
     if (path !== "" && baseName(path).startsWith(WHITEOUT_PREFIX)) this.result.whiteouts++;
     if (e.type === "char" || e.type === "block") {
@@ -130,6 +142,8 @@ class Extraction implements TarSink {
   private async clear(path: string, wantDir: boolean): Promise<"keep" | "removed"> {
     const st = lstatSync(this.target.fs(path));
     if (wantDir && st.isDirectory()) return "keep";
+    if (this.opts.noOverwriteDirNonDir && wantDir !== st.isDirectory())
+      throw new SkiffError(wantDir ? `cannot overwrite non-directory "/${path}" with directory` : `cannot overwrite directory "/${path}" with non-directory`, { status: 400 });
     await this.target.remove(path, st);
     return "removed";
   }

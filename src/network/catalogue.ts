@@ -1,7 +1,7 @@
 import { ConflictError, NotFoundError } from "../errors.js";
 import type { ContainerFacts } from "./context.js";
 import { readState, type UserAttachments } from "./user-attach.js";
-import { BUILTIN, builtinResource, endpointId, findBuiltin, userResource, type NetworkEndpoint, type NetworkResource } from "./resources.js";
+import { BUILTIN, builtinResource, DEFAULT_NETWORK_NAME, endpointId, findBuiltin, userResource, type NetworkEndpoint, type NetworkResource } from "./resources.js";
 import type { UserNetwork } from "./store.js";
 import type { UserNetworks } from "./user-networks.js";
 
@@ -20,7 +20,7 @@ export class Catalogue {
 
   private builtinEndpoints(name: string): Record<string, NetworkEndpoint> {
     const out: Record<string, NetworkEndpoint> = {};
-    if (name !== "slirp4netns") return out;
+    if (name !== DEFAULT_NETWORK_NAME) return out;
     for (const c of this.containers()) {
       if (!c.running) continue;
       const s = readState(c.userdata);
@@ -80,11 +80,11 @@ export class Catalogue {
     return ref;
   }
 
-  /** `network prune`: every user-defined network no running container is on; their names. */
-  async prune(): Promise<string[]> {
+  /** `network prune`: every user-defined network no running container is on (and `wanted`, by name); their names. */
+  async prune(wanted: (name: string) => boolean = () => true): Promise<string[]> {
     const removed: string[] = [];
     for (const n of this.users.list()) {
-      if (this.inUse(n)) continue;
+      if (this.inUse(n) || !wanted(n.Name)) continue;
       await this.attachments.forget(n);
       await this.users.remove(n);
       removed.push(n.Name);

@@ -42,15 +42,22 @@ interface Builtin {
   gateway?: string;
 }
 
-/** The networks a rootless container can always use; slirp4netns is the default ("bridge" in Docker's words). */
+/**
+ * The networks a rootless container can always use, by Docker's names:
+ * clients look for bridge, host and none (docker-compose, testcontainers);
+ * the default network is slirp4netns, which its driver says.
+ */
 export const BUILTIN: Builtin[] = [
-  { Name: "slirp4netns", Driver: "slirp4netns", subnet: `${SLIRP.gateway.replace(/\.\d+$/, ".0")}/${SLIRP.prefixLen}`, gateway: SLIRP.gateway },
+  { Name: "bridge", Driver: "slirp4netns", subnet: `${SLIRP.gateway.replace(/\.\d+$/, ".0")}/${SLIRP.prefixLen}`, gateway: SLIRP.gateway },
   { Name: "host", Driver: "host" },
   { Name: "none", Driver: "null" },
 ];
 
-/** Docker's names for the default network. */
-export const BUILTIN_ALIASES: Record<string, string> = { bridge: "slirp4netns", default: "slirp4netns" };
+/** Other names for the default network: Docker's "default", and what it is. */
+export const BUILTIN_ALIASES: Record<string, string> = { slirp4netns: "bridge", default: "bridge" };
+
+/** The name the default network goes by in inspect and ps. */
+export const DEFAULT_NETWORK_NAME = "bridge";
 
 /** A built-in network's id: stable (a digest of its name), so scripts that keep one keep working. */
 export const builtinId = (name: string) => createHash("sha256").update(`skiff network ${name}`).digest("hex");

@@ -13,7 +13,7 @@ import { checkMac, randomMac, SLIRP, slirpHook } from "./slirp.js";
 import { NetworkStore } from "./store.js";
 import { UserNetworks, type CreateNetworkRequest } from "./user-networks.js";
 import { Catalogue, type Filters } from "./catalogue.js";
-import type { NetworkResource } from "./resources.js";
+import { builtinId, endpointId, findBuiltin, type NetworkResource } from "./resources.js";
 import { UserAttachments, type NetworkState } from "./user-attach.js";
 import type { NetworkContext, NetworkSetup } from "./context.js";
 
@@ -72,8 +72,8 @@ export class NetworkService {
     return this.catalogue.remove(ref);
   }
 
-  prune(): Promise<string[]> {
-    return this.catalogue.prune();
+  prune(wanted?: (name: string) => boolean): Promise<string[]> {
+    return this.catalogue.prune(wanted);
   }
 
   connect(network: string, container: string, o: { aliases?: string[]; ip?: string; links?: string[] } = {}): Promise<void> {
@@ -105,6 +105,10 @@ export class NetworkService {
   async check(record: ContainerRecord): Promise<void> {
     const r = record;
     const mode = this.mode(r);
+    // The docker CLI leaves out the endpoint of a lone --network without options
+    // ("the daemon will still create it"): the record gets it here, as Docker's does.
+    if (mode.kind === "user" && !r.NetworkSettings?.Networks?.[r.HostConfig.NetworkMode])
+      r.NetworkSettings = { ...r.NetworkSettings, Networks: { ...r.NetworkSettings?.Networks, [r.HostConfig.NetworkMode]: { Aliases: null, IPAMConfig: null, Links: null } } };
     const others = Object.keys(r.NetworkSettings?.Networks ?? {}).filter((n) => n !== r.HostConfig.NetworkMode);
     if (mode.kind === "user" || (mode.kind === "slirp4netns" && others.length)) await this.attachments.claim(r);
     if (mode.kind === "user") return;
@@ -220,7 +224,8 @@ export class NetworkService {
   /** The names of the networks a container is on (ps's NETWORKS column, its network filter). */
   networkNames(record: ContainerRecord): string[] {
     const named = Object.keys(record.NetworkSettings?.Networks ?? {});
-    return named.length ? named : [record.HostConfig.NetworkMode];
+    const display = (key: string) => (this.users.find(key) ? key : (findBuiltin(key)?.Name ?? key));
+    return named.length ? named.map(display) : [display(this.modeName(record))];
   }
 
   /** Docker's NetworkSettings for inspect. */
@@ -237,8 +242,10 @@ export class NetworkService {
     let networks: Record<string, unknown>;
     if (mode === "user" || s?.endpoints?.length) networks = endpointSettings(record, s, this.users);
     else {
-      const name = s?.kind === "container" ? `container:${s.joined}` : (s?.kind ?? this.modeName(record));
-      networks = { [name]: { IPAMConfig: null, Links: null, Aliases: null, MacAddress: s?.mac ?? "", NetworkID: name, EndpointID: "", Gateway: s?.gateway ?? "", IPAddress: s?.address ?? "", IPPrefixLen: s?.prefixLen ?? 0, IPv6Gateway: "", GlobalIPv6Address: "", GlobalIPv6PrefixLen: 0, DriverOpts: null } };
+      const kind = s?.kind === "container" ? `container:${s.joined}` : (s?.kind ?? this.modeName(record));
+      const builtin = findBuiltin(kind);
+      const name = builtin?.Name ?? kind;
+      networks = { [name]: { IPAMConfig: null, Links: null, Aliases: null, MacAddress: s?.mac ?? "", NetworkID: builtin ? builtinId(builtin.Name) : name, EndpointID: s?.address ? endpointId(record.Id, name) : "", Gateway: s?.gateway ?? "", IPAddress: s?.address ?? "", IPPrefixLen: s?.prefixLen ?? 0, IPv6Gateway: "", GlobalIPv6Address: "", GlobalIPv6PrefixLen: 0, DriverOpts: null } };
     }
     // Docker fills the top-level address fields for its default bridge only.
     const top = mode !== "user";

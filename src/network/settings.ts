@@ -1,6 +1,6 @@
 import type { ContainerRecord } from "../container/record.js";
 import { dnsNames } from "./attach.js";
-import { endpointId } from "./resources.js";
+import { builtinId, endpointId, findBuiltin } from "./resources.js";
 import type { NetworkState } from "./user-attach.js";
 import type { UserNetworks } from "./user-networks.js";
 
@@ -17,14 +17,15 @@ export function endpointSettings(record: ContainerRecord, s: NetworkState | unde
     const a = net ? s?.endpoints?.find((e) => e.network === net.Id) : undefined;
     const slirp = !net && s?.kind === "slirp4netns";
     const aliases = net ? [...(req.Aliases ?? []), shortId] : req.Aliases;
-    out[key] = {
+    const builtin = net ? undefined : findBuiltin(key);
+    out[builtin?.Name ?? key] = {
       IPAMConfig: req.IPAMConfig,
       Links: req.Links,
       Aliases: aliases?.length ? [...new Set(aliases)] : null,
       MacAddress: a?.mac ?? (slirp ? s.mac : ""),
       DriverOpts: null,
-      NetworkID: net?.Id ?? key,
-      EndpointID: a || slirp ? endpointId(record.Id, net?.Id ?? key) : "",
+      NetworkID: net?.Id ?? (builtin ? builtinId(builtin.Name) : key),
+      EndpointID: a || slirp ? endpointId(record.Id, net?.Id ?? builtin?.Name ?? key) : "",
       Gateway: a?.gateway ?? (slirp ? s.gateway : ""),
       IPAddress: a?.address ?? (slirp ? s.address : ""),
       IPPrefixLen: a?.prefixLen ?? (slirp ? s.prefixLen : 0),

@@ -1,4 +1,9 @@
 import type { Route } from "../router.js";
+import { containerArchiveRoutes } from "./container-archive.js";
+import { containerStreamRoutes } from "./container-streams.js";
+import { containerRoutes } from "./containers.js";
+import { execRoutes } from "./exec.js";
+import { networkRoutes } from "./networks.js";
 import { systemRoutes, type SystemDeps } from "./system.js";
 import { unsupportedRoutes } from "./unsupported.js";
 
@@ -9,5 +14,6 @@ import { unsupportedRoutes } from "./unsupported.js";
 export type RouteDeps = SystemDeps;
 
 export function apiRoutes(deps: RouteDeps): Route[] {
-  return [...systemRoutes(deps), ...unsupportedRoutes()];
+  const containers = [...containerRoutes(deps.engine), ...containerStreamRoutes(deps.engine), ...containerArchiveRoutes(deps.engine), ...execRoutes(deps.engine), ...networkRoutes(deps.engine)];
+  return [...systemRoutes(deps), ...containers, ...unsupportedRoutes()];
 }

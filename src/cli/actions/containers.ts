@@ -3,7 +3,7 @@ import type { Duplex } from "node:stream";
 import type { Engine } from "../../engine/engine.js";
 import { asSkiffError, InvalidArgumentError } from "../../errors.js";
 import { parseDetachKeys, relay, type AttachEnd } from "../../container/attach.js";
-import { bodyFromFlags, type CreateFlags } from "../../container/create-flags.js";
+import { bodyFromFlags, parseBytes, parseRestart, type CreateFlags } from "../../container/create-flags.js";
 import { healthFromFlags } from "../../container/health.js";
 import { attachContainer } from "../../engine/attach.js";
 import { createContainer } from "../../engine/create.js";
@@ -11,8 +11,9 @@ import { inspectAny, inspectContainer } from "../../engine/inspect.js";
 import {
   killContainer, pauseContainer, removeContainer, renameContainer, restartContainer, signalProcess, startContainer, stopContainer, unpauseContainer, waitContainer,
 } from "../../engine/lifecycle.js";
-import { openLogs } from "../../engine/logs.js";
+import { logText, openLogs } from "../../engine/logs.js";
 import { pruneContainers } from "../../engine/prune.js";
+import { updateContainer } from "../../engine/update.js";
 import { humanSize } from "../../gotext/index.js";
 import { ExitCode, type CliContext } from "../context.js";
 import { confirm, printInspect } from "../output.js";
@@ -230,12 +231,30 @@ export async function renameCommand(ctx: CliContext, container: string, newName:
   renameContainer(await ctx.engine(), container, newName);
 }
 
+/** `update`: each name updated, then the warnings (limits that cannot apply), on stdout as the docker CLI prints them. */
+export async function updateCommand(ctx: CliContext, names: string[], o: Opts): Promise<void> {
+  const engine = await ctx.engine();
+  const resources = {
+    Memory: o.memory ? parseBytes(o.memory as string) : 0,
+    NanoCpus: o.cpus ? Math.round(Number(o.cpus) * 1e9) : 0,
+    PidsLimit: o.pidsLimit ? Number(o.pidsLimit) : 0,
+  };
+  const restart = o.restart === undefined ? undefined : parseRestart(o.restart as string);
+  const warnings: string[] = [];
+  try {
+    await each(names, async (n) => {
+      warnings.push(...updateContainer(engine, n, { RestartPolicy: restart, resources }).warnings);
+    });
+  } finally {
+    if (warnings.length) process.stdout.write(`${warnings.join("\n")}\n`);
+  }
+}
+
 export async function logsCommand(ctx: CliContext, name: string, o: Opts): Promise<void> {
   const engine = await ctx.engine();
   const logs = openLogs(engine, name, { since: o.since as string | undefined, until: o.until as string | undefined, tail: o.tail as string | undefined, follow: Boolean(o.follow) });
   await logs.read((e) => {
-    const text = o.timestamps ? `${e.time} ${e.log}` : e.log;
-    (e.stream === "stderr" ? process.stderr : process.stdout).write(text);
+    (e.stream === "stderr" ? process.stderr : process.stdout).write(logText(e, Boolean(o.timestamps)));
   });
 }
 
@@ -265,7 +284,7 @@ async function inspectEach(names: string[], lookup: (name: string) => unknown, f
 
 export async function containerInspectCommand(ctx: CliContext, names: string[], o: Opts): Promise<void> {
   const engine = await ctx.engine();
-  await inspectEach(names, (n) => inspectContainer(engine, n), o.format as string | undefined);
+  await inspectEach(names, (n) => inspectContainer(engine, n, { size: Boolean(o.size) }), o.format as string | undefined);
 }
 
 /** `inspect`: containers, then images, then volumes, as Docker looks them up. */

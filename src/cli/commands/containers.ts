@@ -198,6 +198,15 @@ export function registerContainerCommands(program: Command, ctx: CliContext): vo
   both("pause", "Pause all processes within one or more containers", (c) => c.argument("<container...>").action(act("pauseCommand")));
   both("unpause", "Unpause all processes within one or more containers", (c) => c.argument("<container...>").action(act("unpauseCommand")));
   both("rename", "Rename a container", (c) => c.argument("<container>").argument("<new-name>").action(act("renameCommand")));
+  both("update", "Update configuration of one or more containers", (c) =>
+    c
+      .argument("<container...>")
+      .option("--restart <policy>", "restart policy to apply when a container exits")
+      .option("-m, --memory <bytes>", "memory limit")
+      .option("--cpus <number>", "number of CPUs")
+      .option("--pids-limit <n>", "tune container pids limit (set -1 for unlimited)")
+      .action(act("updateCommand")),
+  );
   both("port", "List port mappings or a specific mapping for the container", (c) =>
     c.argument("<container>").argument("[private-port]").action(act("portCommand")),
   );

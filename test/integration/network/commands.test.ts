@@ -19,7 +19,7 @@ describe.skipIf(isRoot)("network commands", () => {
     expect(out[0]).toMatch(/^NETWORK ID +NAME +DRIVER +SCOPE$/);
     const rows = out.slice(1).filter(Boolean).map((l) => l.split(/ +/));
     expect(rows.map((r) => [r[1], r[2], r[3]])).toEqual([
-      ["slirp4netns", "slirp4netns", "local"],
+      ["bridge", "slirp4netns", "local"],
       ["host", "host", "local"],
       ["none", "null", "local"],
     ]);
@@ -30,10 +30,10 @@ describe.skipIf(isRoot)("network commands", () => {
     expect(await env.ok(["network", "ls", "--filter", "driver=null", "--format", "{{.Name}}:{{.Driver}}"])).toBe("none:null\n");
     expect(await env.ok(["network", "ls", "--filter", "name=ho", "-q"])).toBe(`${rows[1]![0]}\n`);
     const json = (await env.ok(["network", "ls", "--format", "json"])).trim().split("\n").map((l) => JSON.parse(l) as { Name: string });
-    expect(json.map((j) => j.Name)).toEqual(["slirp4netns", "host", "none"]);
+    expect(json.map((j) => j.Name)).toEqual(["bridge", "host", "none"]);
   });
 
-  test("inspect: the default network by name, Docker's alias or id prefix, with its running containers", async () => {
+  test("inspect: the default network by Docker's name, its slirp4netns alias or id prefix, with its running containers", async () => {
     await env.ok(["run", "-d", "--name", "on-net", "busybox", "sleep", "60"]);
     try {
       const [net] = JSON.parse(await env.ok(["network", "inspect", "bridge"])) as {
@@ -43,12 +43,13 @@ describe.skipIf(isRoot)("network commands", () => {
         IPAM: { Config: { Subnet: string; Gateway: string }[] };
         Containers: Record<string, { Name: string; IPv4Address: string }>;
       }[];
-      expect(net!.Name).toBe("slirp4netns");
+      expect(net!.Name).toBe("bridge");
       expect(net!.Driver).toBe("slirp4netns");
       expect(net!.IPAM.Config).toEqual([{ Subnet: "10.0.2.0/24", Gateway: "10.0.2.2" }]);
       const id = (await env.ok(["inspect", "-f", "{{.Id}}", "on-net"])).trim();
       expect(net!.Containers[id]).toEqual(expect.objectContaining({ Name: "on-net", IPv4Address: "10.0.2.100/24" }));
-      expect(await env.ok(["network", "inspect", "-f", "{{.Name}}", net!.Id.slice(0, 6)])).toBe("slirp4netns\n");
+      expect(await env.ok(["network", "inspect", "-f", "{{.Name}}", net!.Id.slice(0, 6)])).toBe("bridge\n");
+      expect(await env.ok(["network", "inspect", "-f", "{{.Name}}", "slirp4netns"])).toBe("bridge\n");
       expect(await env.ok(["network", "inspect", "-f", "{{len .Containers}}", "host"])).toBe("0\n");
     } finally {
       await env.run(["rm", "-f", "on-net"]);

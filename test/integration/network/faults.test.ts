@@ -36,7 +36,7 @@ describe.skipIf(isRoot)("user-defined networks: bad input and faults", () => {
     await fails(["network", "create", "one"], 1, /^Error: network with name one already exists$/);
     await fails(["network", "create", "bridge"], 1, /^Error: network with name bridge already exists$/);
     await fails(["network", "create", "-d", "overlay", "two"], 1, /^Error: plugin "overlay" not found$/);
-    expect((await env.ok(["network", "ls", "--format", "{{.Name}}"])).split("\n").filter(Boolean)).toEqual(["slirp4netns", "host", "none", "one"]);
+    expect((await env.ok(["network", "ls", "--format", "{{.Name}}"])).split("\n").filter(Boolean)).toEqual(["bridge", "host", "none", "one"]);
   });
 
   test("a taken --ip, --ip outside the subnet, --ip on the default network: exit 125, no container, no lease", async () => {

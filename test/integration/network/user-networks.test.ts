@@ -54,7 +54,7 @@ describe.skipIf(isRoot)("user-defined networks", () => {
     const id = (await env.ok(["network", "create", "--label", "com.example.project=demo", "shown"])).trim();
     expect(id).toMatch(/^[0-9a-f]{64}$/);
     const ls = await env.ok(["network", "ls", "--format", "{{.Name}} {{.Driver}} {{.Scope}}"]);
-    expect(ls.split("\n")).toEqual(expect.arrayContaining(["slirp4netns slirp4netns local", "host host local", "none null local", "shown bridge local"]));
+    expect(ls.split("\n")).toEqual(expect.arrayContaining(["bridge slirp4netns local", "host host local", "none null local", "shown bridge local"]));
     expect(await env.ok(["network", "ls", "-q", "--filter", "name=hown"])).toBe(`${id.slice(0, 12)}\n`);
     expect(await env.ok(["network", "ls", "-q", "--filter", "label=com.example.project=demo"])).toBe(`${id.slice(0, 12)}\n`);
     const net = await inspectNet("shown");
