@@ -58,7 +58,7 @@ export interface LoadResult {
 }
 
 /** `load`: every image of a docker-archive, oci-archive or OCI directory (a path, or a stream). */
-export async function loadArchive(engine: Engine, input: string | Readable, opts: { platform?: string } = {}, progress: Progress = () => {}): Promise<LoadResult> {
+export async function loadArchive(engine: Engine, input: string | Readable, opts: { platform?: string; signal?: AbortSignal } = {}, progress: Progress = () => {}): Promise<LoadResult> {
   const warnings: string[] = [];
   const loaded = await loadImages(
     input,
@@ -66,6 +66,7 @@ export async function loadArchive(engine: Engine, input: string | Readable, opts
     () => engine.storeDestination({ mode: "load", onWarning: (w) => warnings.push(w) }),
     opts.platform ? parsePlatform(opts.platform) : hostPlatform(),
     progress,
+    opts.signal,
   );
   return {
     images: loaded.map((img) => ({
