@@ -1,13 +1,14 @@
 import type { Route } from "../router.js";
+import { imageRoutes } from "./images.js";
 import { systemRoutes, type SystemDeps } from "./system.js";
 import { unsupportedRoutes } from "./unsupported.js";
 
 // Every endpoint the service serves, one module per area as moby's
-// daemon/server/router/* lists them. Container, image, volume, network and
-// exec endpoints join here as their engine verbs land.
+// daemon/server/router/* lists them. Container, network and exec endpoints
+// join here as their engine verbs land.
 
 export type RouteDeps = SystemDeps;
 
 export function apiRoutes(deps: RouteDeps): Route[] {
-  return [...systemRoutes(deps), ...unsupportedRoutes()];
+  return [...systemRoutes(deps), ...imageRoutes(deps.engine), ...unsupportedRoutes()];
 }
