@@ -1,4 +1,5 @@
 import type { Route } from "../router.js";
+import { buildRoutes } from "./build.js";
 import { imageRoutes } from "./images.js";
 import { systemRoutes, type SystemDeps } from "./system.js";
 import { unsupportedRoutes } from "./unsupported.js";
@@ -10,5 +11,5 @@ import { unsupportedRoutes } from "./unsupported.js";
 export type RouteDeps = SystemDeps;
 
 export function apiRoutes(deps: RouteDeps): Route[] {
-  return [...systemRoutes(deps), ...imageRoutes(deps.engine), ...unsupportedRoutes()];
+  return [...systemRoutes(deps), ...imageRoutes(deps.engine), ...buildRoutes(deps.engine), ...unsupportedRoutes()];
 }
