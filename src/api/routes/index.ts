@@ -3,6 +3,7 @@ import { buildRoutes } from "./build.js";
 import { imageRoutes } from "./images.js";
 import { systemRoutes, type SystemDeps } from "./system.js";
 import { unsupportedRoutes } from "./unsupported.js";
+import { volumeRoutes } from "./volumes.js";
 
 // Every endpoint the service serves, one module per area as moby's
 // daemon/server/router/* lists them. Container, network and exec endpoints
@@ -11,5 +12,5 @@ import { unsupportedRoutes } from "./unsupported.js";
 export type RouteDeps = SystemDeps;
 
 export function apiRoutes(deps: RouteDeps): Route[] {
-  return [...systemRoutes(deps), ...imageRoutes(deps.engine), ...buildRoutes(deps.engine), ...unsupportedRoutes()];
+  return [...systemRoutes(deps), ...imageRoutes(deps.engine), ...buildRoutes(deps.engine), ...volumeRoutes(deps.engine), ...unsupportedRoutes()];
 }
