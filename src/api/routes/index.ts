@@ -1,5 +1,6 @@
 import type { Route } from "../router.js";
 import { buildRoutes } from "./build.js";
+import { diskUsageRoutes } from "./disk-usage.js";
 import { eventRoutes } from "./events.js";
 import { imageRoutes } from "./images.js";
 import { systemRoutes, type SystemDeps } from "./system.js";
@@ -13,5 +14,5 @@ import { volumeRoutes } from "./volumes.js";
 export type RouteDeps = SystemDeps;
 
 export function apiRoutes(deps: RouteDeps): Route[] {
-  return [...systemRoutes(deps), ...imageRoutes(deps.engine), ...buildRoutes(deps.engine), ...volumeRoutes(deps.engine), ...eventRoutes(deps.engine), ...unsupportedRoutes()];
+  return [...systemRoutes(deps), ...imageRoutes(deps.engine), ...buildRoutes(deps.engine), ...volumeRoutes(deps.engine), ...eventRoutes(deps.engine), ...diskUsageRoutes(deps.engine), ...unsupportedRoutes()];
 }
