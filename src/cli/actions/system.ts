@@ -27,9 +27,12 @@ interface DfRow {
   Reclaimable: string;
 }
 
+/** go-units' HumanSize, which the docker CLI's df uses: four significant digits ("2.025MB"), where `images` shows three. */
+const size = (bytes: number) => humanSize(bytes, 4);
+
 /** "5kB (100%)": Docker's reclaimable column, the share truncated to a whole percent as Go's integer division does. */
 function reclaimable(part: number, whole: number): string {
-  return whole > 0 ? `${humanSize(part)} (${Math.trunc((part * 100) / whole)}%)` : humanSize(part);
+  return whole > 0 ? `${size(part)} (${Math.trunc((part * 100) / whole)}%)` : size(part);
 }
 
 /** The docker CLI's summary table (cli/command/formatter/disk_usage.go), from the daemon's answer. */
@@ -47,9 +50,9 @@ export function diskUsageRows(u: DiskUsage): DfRow[] {
   const volSize = sized.reduce((n, v) => n + v.UsageData.Size, 0);
   const volIdle = sized.filter((v) => v.UsageData.RefCount === 0).reduce((n, v) => n + v.UsageData.Size, 0);
   return [
-    { Type: "Images", TotalCount: String(images.length), Active: String(images.filter((i) => i.Containers > 0).length), Size: humanSize(layers), Reclaimable: reclaimable(layers - imagesUsed, layers) },
-    { Type: "Containers", TotalCount: String(containers.length), Active: String(containers.filter(active).length), Size: humanSize(ctrSize), Reclaimable: reclaimable(ctrIdle, ctrSize) },
-    { Type: "Local Volumes", TotalCount: String(volumes.length), Active: String(volumes.filter((v) => v.UsageData.RefCount > 0).length), Size: humanSize(volSize), Reclaimable: reclaimable(volIdle, volSize) },
+    { Type: "Images", TotalCount: String(images.length), Active: String(images.filter((i) => i.Containers > 0).length), Size: size(layers), Reclaimable: reclaimable(layers - imagesUsed, layers) },
+    { Type: "Containers", TotalCount: String(containers.length), Active: String(containers.filter(active).length), Size: size(ctrSize), Reclaimable: reclaimable(ctrIdle, ctrSize) },
+    { Type: "Local Volumes", TotalCount: String(volumes.length), Active: String(volumes.filter((v) => v.UsageData.RefCount > 0).length), Size: size(volSize), Reclaimable: reclaimable(volIdle, volSize) },
     { Type: "Build Cache", TotalCount: String(u.BuildCache?.length ?? 0), Active: "0", Size: "0B", Reclaimable: "0B" },
   ];
 }
