@@ -9,6 +9,7 @@ import { pushRepository } from "../../engine/push.js";
 import { InvalidArgumentError } from "../../errors.js";
 import { parseReference } from "../../image/reference.js";
 import type { ApiCall } from "../call.js";
+import { registryRefusalForClient } from "../errors.js";
 import type { RegistryAuth } from "../registry-auth.js";
 import type { Route } from "../router.js";
 
@@ -70,7 +71,11 @@ export function imageRoutes(engine: Engine): Route[] {
     if (fromImage) {
       const { name, allTags } = pullTarget(fromImage, c.query.string("tag") || undefined);
       const out = c.messageStream();
-      await pullRepository(engine, name, { platform, auth: lenientAuth(c)?.credentials, allTags, signal: c.signal }, out.progress);
+      try {
+        await pullRepository(engine, name, { platform, auth: lenientAuth(c)?.credentials, allTags, signal: c.signal }, out.progress);
+      } catch (e) {
+        throw registryRefusalForClient(e);
+      }
       out.end();
       return;
     }
