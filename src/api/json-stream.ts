@@ -14,7 +14,8 @@ import { sendError } from "./response.js";
 // the docker CLI prints as "Error response from daemon" and docker-py raises
 // as NotFound or APIError. Once the 200 is out an error can only travel
 // inside the stream, as {"errorDetail":{"message":m},"error":m}: the docker
-// CLI's jsonmessage, docker-py and dockerode's followProgress raise on it.
+// CLI's jsonmessage and docker-py's build raise on it; dockerode's
+// followProgress hands it back as the last message.
 // docker-py reads a response that is not chunked as one final result, so
 // nothing here sets a Content-Length.
 

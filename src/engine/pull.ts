@@ -70,7 +70,7 @@ export async function pull(engine: Engine, name: string, opts: PullOptions = {},
   const full = ref.tag || ref.digest ? ref : ref.withTag("latest");
   const { image, client } = await fromMirrorsOrOrigin(engine, full, opts.platform ? parsePlatform(opts.platform) : hostPlatform(), opts);
   try {
-    progress({ id: full.digest ?? full.tag ?? "latest", status: `Pulling from ${pulledFrom(full)}` });
+    progress({ id: full.digest ?? full.tag ?? "latest", status: `Pulling from ${pulledFrom(full)}`, message: true });
     let before: string | undefined;
     try {
       before = engine.images.resolve(full.toString()).id;
