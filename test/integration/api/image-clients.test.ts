@@ -6,11 +6,11 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { isRoot, SkiffEnv } from "../../helpers/cli.js";
 import { loadBusybox } from "../../helpers/busybox.js";
 import { startRegistry, type TestRegistry } from "../../helpers/registry.js";
-import { hasDockerPy, runClient, startService, type ServiceProcess } from "./service-process.js";
+import { hasCompose, hasDockerPy, runClient, startService, type ServiceProcess } from "./service-process.js";
 
 // The image, build and volume endpoints as the libraries above them use
-// them: docker-py 5.0.3 (what docker-compose 1.29 drives; it parses the
-// build's "Successfully built" and the load's "Loaded image:" lines) and
+// them: docker-py 5.0.3 and docker-compose 1.29 on it (both parse the
+// build's "Successfully built"; docker-py the load's "Loaded image:") and
 // dockerode (what testcontainers drives; it follows progress streams with
 // modem.followProgress). The registry asks for a password: the libraries'
 // auth configs must reach it, since skiff itself holds no login.
@@ -140,6 +140,18 @@ describe.skipIf(isRoot)("docker-py and dockerode", () => {
       "print(json.dumps({'created': v.attrs['Labels'], 'got': got.attrs['Labels'], 'listed': listed, 'after': [x.name for x in client.volumes.list()]}))",
     ]);
     expect(out).toEqual({ created: { "com.example.project": "demo", empty: "" }, got: { "com.example.project": "demo", empty: "" }, listed: ["pyvol"], after: [] });
+  });
+
+  test.skipIf(!hasCompose)("docker-compose 1.29: build finds the image id in the classic builder's output and tags it", async () => {
+    const dir = join(e.base, "compose-project");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "docker-compose.yml"), 'version: "2.4"\nservices:\n  app:\n    build: .\n    image: composed/app:1\n');
+    writeFileSync(join(dir, "Dockerfile"), "FROM busybox\nRUN echo composed > /composed\n");
+    const r = await runClient("docker-compose", ["--no-ansi", "-p", "cproj", "build"], { cwd: dir, env: { DOCKER_HOST: `unix://${sock}`, HOME: e.base } });
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    const id = (await e.ok(["image", "inspect", "-f", "{{.Id}}", "composed/app:1"])).trim();
+    expect(r.stdout + r.stderr).toContain(`Successfully built ${id.slice(7, 19)}`);
+    expect(await e.ok(["run", "--rm", "--network", "none", "composed/app:1", "cat", "/composed"])).toBe("composed\n");
   });
 
   test("dockerode: buildImage from a tar stream, followed to the end; getImage().inspect()", async () => {

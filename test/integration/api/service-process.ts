@@ -9,6 +9,7 @@ import { repoRoot, skiffBin, type SkiffEnv } from "../../helpers/cli.js";
 
 export const dockerCli = ["/usr/local/bin/docker", "/usr/bin/docker"].find((p) => existsSync(p));
 export const hasDockerPy = spawnSync("/usr/bin/python3", ["-c", "import docker"]).status === 0;
+export const hasCompose = spawnSync("docker-compose", ["version"]).status === 0;
 
 export interface ServiceProcess {
   child: ChildProcess;
