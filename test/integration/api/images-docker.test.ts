@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -182,6 +183,14 @@ describe.skipIf(isRoot || !dockerCli)("the docker CLI's image commands", () => {
     expect(failed.code).toBe(1);
     expect(failed.stdout).toContain("before the failure\n");
     expect(failed.stderr).toContain("The command '/bin/sh -c echo before the failure && exit 3' returned a non-zero code: 3");
+
+    // Refused before its context is read, a build is answered once the upload is in: the docker CLI
+    // sends it whole and reports the refusal alone, not a pipe closed under it.
+    writeFileSync(join(dir, "filler.bin"), randomBytes(16 << 20));
+    const foreign = await docker(["build", "--platform", "linux/s390x", "."], { cwd: dir, env });
+    expect(foreign.code).toBe(1);
+    expect(foreign.stderr).toContain("Error response from daemon: cannot build for linux/s390x: skiff builds for this host's platform");
+    expect(foreign.stderr).not.toMatch(/tar writer|closed pipe|broken pipe/);
   });
 
   test("system df: the same table as skiff system df, from the daemon's answer", async () => {
