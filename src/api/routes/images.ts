@@ -127,39 +127,51 @@ export function imageRoutes(engine: Engine): Route[] {
     out.end();
   };
 
+  const list = async (c: ApiCall): Promise<void> => {
+    const filters = c.query.filters();
+    // Before 1.41 a `filter` parameter named the repositories.
+    const legacy = c.query.string("filter");
+    if (legacy && !c.versionAtLeast("1.41")) filters.set("reference", [...(filters.get("reference") ?? []), legacy]);
+    c.send(200, listImages(engine, { all: c.query.bool("all"), filters }).map((img) => encodeSummary(c, img)));
+  };
+
+  const inspect = async (c: ApiCall): Promise<void> => {
+    const img = inspectImage(engine, c.param("name"));
+    c.send(200, c.versionAtLeast("1.44") ? img : { ...img, VirtualSize: img.Size });
+  };
+
+  const tag = async (c: ApiCall): Promise<void> => {
+    const repo = c.query.string("repo") ?? "";
+    if (!repo) throw new InvalidArgumentError("repository name must have at least one component", "give the new name as repo=NAME (and tag=TAG)");
+    if (repo === "sha256") throw new InvalidArgumentError("refusing to create an ambiguous tag using digest algorithm as name");
+    await tagImage(engine, c.param("name"), repoTag(repo, c.query.string("tag") || undefined, "tag"));
+    c.sendStatus(201);
+  };
+
+  const remove = async (c: ApiCall): Promise<void> => {
+    const name = c.param("name");
+    if (!name.trim()) throw new InvalidArgumentError("image name cannot be blank");
+    c.send(200, removeReport(await removeImage(engine, name, { force: c.query.bool("force"), noPrune: c.query.bool("noprune") })));
+  };
+
+  /** moby answers null, not [], when nothing was deleted. */
+  const prune = async (c: ApiCall): Promise<void> => {
+    const r = await pruneImages(engine, { filters: c.query.filters() });
+    const deleted = removeReport(r);
+    c.send(200, { ImagesDeleted: deleted.length ? deleted : null, SpaceReclaimed: r.reclaimed });
+  };
+
   return [
-    { method: "GET", path: "/images/json", handle: async (c) => {
-      const filters = c.query.filters();
-      const legacy = c.query.string("filter");
-      if (legacy && !c.versionAtLeast("1.41")) filters.set("reference", [...(filters.get("reference") ?? []), legacy]);
-      c.send(200, listImages(engine, { all: c.query.bool("all"), filters }).map((img) => encodeSummary(c, img)));
-    } },
+    { method: "GET", path: "/images/json", handle: list },
     { method: "POST", path: "/images/create", handle: create },
     { method: "POST", path: "/images/load", handle: load },
     { method: "GET", path: "/images/get", handle: (c) => save(c, c.query.strings("names")) },
-    { method: "POST", path: "/images/prune", handle: async (c) => {
-      const r = await pruneImages(engine, { filters: c.query.filters() });
-      const deleted = removeReport(r);
-      c.send(200, { ImagesDeleted: deleted.length ? deleted : null, SpaceReclaimed: r.reclaimed });
-    } },
-    { method: "GET", path: "/images/{name:.*}/json", handle: async (c) => {
-      const img = inspectImage(engine, c.param("name"));
-      c.send(200, c.versionAtLeast("1.44") ? img : { ...img, VirtualSize: img.Size });
-    } },
+    { method: "POST", path: "/images/prune", handle: prune },
+    { method: "GET", path: "/images/{name:.*}/json", handle: inspect },
     { method: "GET", path: "/images/{name:.*}/history", handle: async (c) => c.send(200, history(engine, c.param("name"))) },
     { method: "GET", path: "/images/{name:.*}/get", handle: (c) => save(c, [c.param("name")]) },
-    { method: "POST", path: "/images/{name:.*}/tag", handle: async (c) => {
-      const repo = c.query.string("repo") ?? "";
-      if (!repo) throw new InvalidArgumentError("repository name must have at least one component", "give the new name as repo=NAME (and tag=TAG)");
-      if (repo === "sha256") throw new InvalidArgumentError("refusing to create an ambiguous tag using digest algorithm as name");
-      await tagImage(engine, c.param("name"), repoTag(repo, c.query.string("tag") || undefined, "tag"));
-      c.sendStatus(201);
-    } },
+    { method: "POST", path: "/images/{name:.*}/tag", handle: tag },
     { method: "POST", path: "/images/{name:.*}/push", handle: push },
-    { method: "DELETE", path: "/images/{name:.*}", handle: async (c) => {
-      const name = c.param("name");
-      if (!name.trim()) throw new InvalidArgumentError("image name cannot be blank");
-      c.send(200, removeReport(await removeImage(engine, name, { force: c.query.bool("force"), noPrune: c.query.bool("noprune") })));
-    } },
+    { method: "DELETE", path: "/images/{name:.*}", handle: remove },
   ];
 }
