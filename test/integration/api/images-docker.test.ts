@@ -100,6 +100,20 @@ describe.skipIf(isRoot || !dockerCli)("the docker CLI's image commands", () => {
     expect(await e.ok(["images", "-q", "inuse"])).toBe("");
   });
 
+  test("image prune: the dangling image goes, a label filter that matches nothing keeps it", async () => {
+    await loadBusybox(e, "dangler:1", [{ path: "etc/dangler", content: "1\n" }], { Labels: { keep: "no" } });
+    const id = (await e.ok(["image", "inspect", "-f", "{{.Id}}", "dangler:1"])).trim();
+    // Moving the name away leaves the old image untagged, with no image built on it: dangling.
+    await e.ok(["tag", "busybox", "dangler:1"]);
+    expect(await ok(["images", "-q", "--no-trunc", "--filter", "dangling=true"])).toBe(`${id}\n`);
+    expect(await ok(["image", "prune", "-f", "--filter", "label=keep=yes"])).toBe("Total reclaimed space: 0B\n");
+    const pruned = (await ok(["image", "prune", "-f", "--filter", "label=keep=no"])).split("\n");
+    expect(pruned.slice(0, 2)).toEqual(["Deleted Images:", `deleted: ${id}`]);
+    expect(pruned.at(-2)).toMatch(/^Total reclaimed space: [1-9][\d.]*[kM]?B$/);
+    expect(await ok(["images", "-q", "--filter", "dangling=true"])).toBe("");
+    await ok(["rmi", "dangler:1"]);
+  });
+
   test("push and pull with the test registry: Docker's lines, the digest the registry has", async () => {
     const ref = `${reg.host}/cli/bb:1`;
     await ok(["tag", "busybox", ref]);
