@@ -71,6 +71,17 @@ export class DigestMismatchError extends SkiffError {
   }
 }
 
+/**
+ * Work stopped because whoever asked for it went away (an API client that
+ * hung up mid-pull or mid-build). 499 is nginx's "client closed request":
+ * nobody reads the answer, and the API server does not count it as a failure.
+ */
+export class CancelledError extends SkiffError {
+  constructor(what: string) {
+    super(`${what} was cancelled: its client went away`, { status: 499 });
+  }
+}
+
 /** Turn any thrown value into a SkiffError, keeping errno-style causes readable. */
 export function asSkiffError(err: unknown): SkiffError {
   if (err instanceof SkiffError) return err;

@@ -121,9 +121,12 @@ export class ApiCall {
     sendStatus(this.res, status);
   }
 
-  /** A JSON message stream (pull, push, load, build); errors after this go in-band. */
-  messageStream(): JsonMessageStream {
-    this.messages ??= new JsonMessageStream(this.res);
+  /**
+   * A JSON message stream (pull, push, load, build): errors after its first
+   * message go in-band; with `startNow` the 200 goes at once and every error does.
+   */
+  messageStream(opts: { startNow?: boolean } = {}): JsonMessageStream {
+    this.messages ??= new JsonMessageStream(this.res, opts);
     return this.messages;
   }
 

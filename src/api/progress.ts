@@ -7,7 +7,8 @@ import { humanSize as goHumanSize } from "../gotext/units.js";
 //   {"status":"Downloading","progressDetail":{"current":n,"total":m},"progress":"[=>   ] 1.2MB/3.4MB","id":"…"}
 //   {"status":"Digest: sha256:…"}
 // A layer's status always has a progressDetail (moby's progress.Update); a
-// message without a layer has none (progress.Message). The "progress" text
+// message has none (progress.Message), with an id ("Pulling from", under the
+// tag) or without ("Digest: …"). The "progress" text
 // is the bar Docker before 25 computed on the server; compose 1.29 and
 // docker-py print it, the docker CLI draws its own from progressDetail.
 
@@ -38,6 +39,7 @@ export function progressBar(current: number, total: number): string {
 
 export function progressMessage(e: CopyEvent): JsonMessage {
   if (!e.id) return { status: e.status };
+  if (e.message) return { status: e.status, id: e.id };
   if (e.current === undefined) return { status: e.status, progressDetail: {}, id: e.id };
   const detail = e.total ? { current: e.current, total: e.total } : { current: e.current };
   return { status: e.status, progressDetail: detail, progress: progressBar(e.current, e.total ?? 0), id: e.id };

@@ -95,12 +95,27 @@ export class ApiServer {
   }
 
   private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // The request counts as work until both its answer is closed and its
+    // handler has returned: a pull whose client hung up is still cleaning
+    // up, and the idle clock must not end the service under it.
     const done = this.idle.begin();
+    let pending = 2;
+    const settle = () => {
+      if (--pending === 0) done();
+    };
     const started = Date.now();
     res.once("close", () => {
-      done();
+      settle();
       this.opts.log?.(`${req.method} ${req.url} ${res.statusCode} ${Date.now() - started}ms`, "debug");
     });
+    try {
+      await this.serve(req, res);
+    } finally {
+      settle();
+    }
+  }
+
+  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     for (const [k, v] of Object.entries(commonHeaders())) res.setHeader(k, v);
     const r = this.resolve(req);
     if (r.kind !== "route") {
@@ -124,14 +139,22 @@ export class ApiServer {
       // A handler with nothing to say answers what Go's net/http does then: 200, empty.
       if (!res.headersSent) sendStatus(res, 200);
     } catch (e) {
-      this.fail(call, res, e);
+      await this.fail(call, res, e);
+    } finally {
+      if (call.signal.aborted) this.opts.log?.(`${req.method} ${req.url}: the client left; its work has stopped`, "debug");
     }
   }
 
   /** A handler failed: an error answer, or in-band once a message stream is open, or a cut connection. */
-  private fail(call: ApiCall, res: ServerResponse, e: unknown): void {
+  private async fail(call: ApiCall, res: ServerResponse, e: unknown): Promise<void> {
     // As Docker's daemon logs them: a 5xx is the engine's failure, worth a line where the service's output goes.
-    if (errorStatus(e) >= 500) this.opts.log?.(`${call.method} ${call.req.url}: ${(e as Error)?.message ?? String(e)}`, "error");
+    // Work stopped because its client left is no failure.
+    if (errorStatus(e) >= 500 && !call.signal.aborted) this.opts.log?.(`${call.method} ${call.req.url}: ${(e as Error)?.message ?? String(e)}`, "error");
+    // An upload refused before it was read to the end (a build with a bad
+    // parameter): the rest is read first, so that the client, still sending,
+    // gets the answer rather than a broken pipe (moby holds its answer back
+    // until the body is read, for the same reason).
+    if (!res.headersSent && !call.req.complete && !call.req.destroyed) await drained(call.req);
     if (call.openMessageStream) return call.openMessageStream.fail(e);
     if (!res.headersSent) return sendError(res, e);
     res.destroy();
@@ -163,4 +186,14 @@ export class ApiServer {
       else socket.destroy();
     }
   }
+}
+
+/** Read what is left of a request body, discarding it. */
+function drained(req: IncomingMessage): Promise<void> {
+  return new Promise((resolve) => {
+    req.once("end", resolve);
+    req.once("close", resolve);
+    req.once("error", () => resolve());
+    req.resume();
+  });
 }

@@ -4,7 +4,7 @@ import { join, posix } from "node:path";
 import { addImageOnTop, adoptUpperAsLayer } from "../container/commit.js";
 import { resolveInRoot } from "../container/copy.js";
 import type { ContainerService } from "../container/service.js";
-import { SkiffError } from "../errors.js";
+import { CancelledError, SkiffError } from "../errors.js";
 import { formatPlatform, hostPlatform } from "../image/platform.js";
 import { parseReference } from "../image/reference.js";
 import { type ImageService, type LocalImage } from "../image/service.js";
@@ -59,6 +59,10 @@ export interface BuilderOptions {
   keepContainers: boolean;
   out: NodeJS.WritableStream;
   err: NodeJS.WritableStream;
+  /** Ends the build at the next step, killing a RUN in progress (an API client that hung up). */
+  signal?: AbortSignal;
+  /** Told the image id before "Successfully built" (the API's {"aux":{"ID"}} goes there, as Docker's). */
+  onBuilt?: (id: string) => void;
 }
 
 /** Where a stage stands: its last image, config and variables. */
@@ -128,6 +132,7 @@ export class Builder {
     const id = this.stageImages.get(this.plan.target.index);
     if (!id) throw new SkiffError("the build produced no image (a scratch stage with no instruction that makes one)");
     if (this.plan.unusedBuildArgs.length) this.say(`[Warning] One or more build-args [${this.plan.unusedBuildArgs.join(" ")}] were not consumed`);
+    this.o.onBuilt?.(id);
     this.say(`Successfully built ${shortId(id)}`);
     for (const t of this.o.tags) {
       await this.deps.images.tag(id, t);
@@ -137,7 +142,12 @@ export class Builder {
   }
 
   private header(ins: Instruction): void {
+    this.checkCancelled();
     this.say(`Step ${++this.step}/${this.total} : ${ins.original}`);
+  }
+
+  private checkCancelled(): void {
+    if (this.o.signal?.aborted) throw new CancelledError("the build");
   }
 
   private async buildStage(stage: Stage): Promise<void> {
@@ -302,11 +312,18 @@ export class Builder {
     const short = shortId(rec.Id);
     this.say(` ---> Running in ${short}`);
     let code: number;
+    // A cancelled build ends its RUN at once; the step's container goes with it (nobody is left to look at it).
+    const kill = () => void this.deps.containers.kill(rec.Id).catch(() => {});
+    this.o.signal?.addEventListener("abort", kill, { once: true });
     try {
+      this.checkCancelled();
       code = await runStepContainer(this.deps, rec.Id, this.log);
+      this.checkCancelled();
     } catch (e) {
-      if (!this.o.keepFailed) await this.deps.containers.remove(rec.Id, { force: true, volumes: true }).catch(() => {});
+      if (!this.o.keepFailed || this.o.signal?.aborted) await this.deps.containers.remove(rec.Id, { force: true, volumes: true }).catch(() => {});
       throw e;
+    } finally {
+      this.o.signal?.removeEventListener("abort", kill);
     }
     if (code !== 0) {
       if (!this.o.keepFailed) await this.deps.containers.remove(rec.Id, { force: true, volumes: true }).catch(() => {});

@@ -57,8 +57,23 @@ export interface LoadResult {
   warnings: string[];
 }
 
+/**
+ * What `load` reports, line by line, in Docker's words: the CLI prints these
+ * and the API streams them ({"stream": "Loaded image: busybox:latest\n"},
+ * which docker-py parses with `^Loaded image( ID)?: `).
+ */
+export function loadMessages(r: LoadResult): string[] {
+  const lines: string[] = [];
+  for (const img of r.images) {
+    for (const x of img.retagged) lines.push(`The image ${x.name} already exists, renaming the old one with ID ${x.oldId} to empty string`);
+    if (img.names.length) for (const n of img.names) lines.push(`Loaded image: ${n}`);
+    else lines.push(`Loaded image ID: ${img.id}`);
+  }
+  return lines;
+}
+
 /** `load`: every image of a docker-archive, oci-archive or OCI directory (a path, or a stream). */
-export async function loadArchive(engine: Engine, input: string | Readable, opts: { platform?: string } = {}, progress: Progress = () => {}): Promise<LoadResult> {
+export async function loadArchive(engine: Engine, input: string | Readable, opts: { platform?: string; signal?: AbortSignal } = {}, progress: Progress = () => {}): Promise<LoadResult> {
   const warnings: string[] = [];
   const loaded = await loadImages(
     input,
@@ -66,6 +81,7 @@ export async function loadArchive(engine: Engine, input: string | Readable, opts
     () => engine.storeDestination({ mode: "load", onWarning: (w) => warnings.push(w) }),
     opts.platform ? parsePlatform(opts.platform) : hostPlatform(),
     progress,
+    opts.signal,
   );
   return {
     images: loaded.map((img) => ({

@@ -1,12 +1,14 @@
 import type { Readable } from "node:stream";
-import { asSkiffError, SkiffError } from "../errors.js";
+import { asSkiffError, InvalidArgumentError, SkiffError } from "../errors.js";
+import { formatPlatform, hostPlatform, matches, parsePlatform } from "../image/platform.js";
 import { Builder } from "../builder/builder.js";
 import { openContext } from "../builder/context.js";
 import { parseReference } from "../image/reference.js";
 import type { Progress } from "../image/transport.js";
+import type { Credentials } from "../registry/client.js";
 import type { Engine } from "./engine.js";
 import { mountImage, unmountImage } from "./image-mount.js";
-import { ensureImage } from "./pull.js";
+import { ensureImage, parseUserReference } from "./pull.js";
 
 // `build` (the classic builder): the context opened (a directory, or a tar
 // or bare Dockerfile streamed in — `build -` and the API's request body),
@@ -32,6 +34,14 @@ export interface BuildRequest {
   rm?: boolean;
   /** Remove them after a failed one too. */
   forceRm?: boolean;
+  /** The platform asked for: only this host's can be built (the classic builder runs RUN steps here). */
+  platform?: string;
+  /** Credentials per registry host for base images (the API's X-Registry-Config), instead of the stored logins. */
+  registryAuth?: Map<string, Credentials>;
+  /** Cancels the build (an API client that hung up). */
+  signal?: AbortSignal;
+  /** Told the image id just before "Successfully built". */
+  onBuilt?: (id: string) => void;
 }
 
 export async function build(engine: Engine, req: BuildRequest, out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<{ id: string }> {
@@ -39,6 +49,8 @@ export async function build(engine: Engine, req: BuildRequest, out: NodeJS.Writa
   try {
     if (engine.storageDriver !== "overlay")
       throw new SkiffError("build needs the overlay storage driver (fuse-overlayfs)", { hint: "make /dev/fuse usable and install fuse-overlayfs (skiff info)" });
+    if (req.platform && !matches(parsePlatform(req.platform), hostPlatform()))
+      throw new InvalidArgumentError(`cannot build for ${req.platform}: skiff builds for this host's platform (${formatPlatform(hostPlatform())})`, "leave out --platform, or build on a machine of that platform");
     const tags = (req.tags ?? []).map((t) => parseReference(t).toString());
     const ctx = await openContext({ ...req.context, file: req.file, dockerfileText: req.dockerfileText, tmpDir: engine.layout.tempPath("build-context") });
     try {
@@ -56,7 +68,8 @@ export async function build(engine: Engine, req: BuildRequest, out: NodeJS.Writa
             await unmountImage(engine, id);
           },
           // A base image's pull is reported beside the build's output.
-          ensureImage: (ref, pull) => ensureImage(engine, ref, { pull }, req.quiet ? undefined : statusLines(err)),
+          ensureImage: (ref, pull) =>
+            ensureImage(engine, ref, { pull, auth: req.registryAuth?.get(parseUserReference(engine, ref).domain), signal: req.signal }, req.quiet ? undefined : statusLines(err)),
         },
         {
           tags,
@@ -71,6 +84,8 @@ export async function build(engine: Engine, req: BuildRequest, out: NodeJS.Writa
           keepContainers: req.rm === false && !req.forceRm,
           out,
           err,
+          signal: req.signal,
+          onBuilt: req.onBuilt,
         },
       );
       return { id: await builder.build(ctx) };

@@ -1,26 +1,36 @@
-import { join } from "node:path";
 import { checkStore, type CheckReport } from "../image/check.js";
-import { treeSize } from "../store/tree-size.js";
+import { InvalidArgumentError } from "../errors.js";
+import type { VolumeInspect } from "../volume/service.js";
 import type { Engine } from "./engine.js";
+import { listImages, type ImageSummary } from "./images.js";
+import { listContainers, type ContainerSummary } from "./list-containers.js";
 
 // `system df` and `system check`: what the store holds and whether it is
-// sound.
+// sound. The usage is Docker's GET /system/df answer (moby's DiskUsage):
+// the sizes of everything, per image, container and volume. The docker
+// CLI computes its table from it, and `skiff system df` computes the same
+// table from the same answer, so the two print the same figures.
 
-export interface UsageLine {
-  total: number;
-  active: number;
-  size: number;
-  reclaimable: number;
+export interface VolumeUsage extends VolumeInspect {
+  UsageData: { Size: number; RefCount: number };
 }
 
 export interface DiskUsage {
-  images: UsageLine;
-  containers: UsageLine;
-  volumes: UsageLine;
+  /** Bytes of every layer in the store. */
+  LayersSize?: number;
+  /** Images as `images` lists them, with the containers using each and the bytes each shares with other images. */
+  Images?: ImageSummary[];
+  /** Every container, with the size of its writable layer (SizeRw) and of its whole root (SizeRootFs). */
+  Containers?: ContainerSummary[];
+  Volumes?: VolumeUsage[];
+  /** skiff's classic builder caches steps as images (counted above): no separate cache. */
+  BuildCache?: never[];
 }
 
-export function diskUsage(engine: Engine): DiskUsage {
-  const images = engine.images.list();
+export const DISK_USAGE_TYPES = ["image", "container", "volume", "build-cache"] as const;
+export type DiskUsageType = (typeof DISK_USAGE_TYPES)[number];
+
+function images(engine: Engine): { LayersSize: number; Images: ImageSummary[] } {
   const sizeOf = (chainId: string) => {
     try {
       return engine.layers.get(chainId).size;
@@ -28,23 +38,33 @@ export function diskUsage(engine: Engine): DiskUsage {
       return 0;
     }
   };
-  const all = new Set(images.flatMap((i) => i.record.layers));
-  const active = images.filter((i) => engine.containers.usersOf(i.record.id).length > 0);
-  const activeLayers = new Set(active.flatMap((i) => i.record.layers));
-  const size = [...all].reduce((n, l) => n + sizeOf(l), 0);
-  const used = [...activeLayers].reduce((n, l) => n + sizeOf(l), 0);
-  const containers = engine.containers.list();
-  const ctr: UsageLine = { total: containers.length, active: containers.filter((c) => c.state.Running).length, size: 0, reclaimable: 0 };
-  for (const c of containers) {
-    const n = treeSize(join(engine.containers.store.dir(c.record.Id), "upper"));
-    ctr.size += n;
-    if (!c.state.Running) ctr.reclaimable += n;
-  }
-  return {
-    images: { total: images.length, active: active.length, size, reclaimable: size - used },
-    containers: ctr,
-    volumes: engine.volumes.usage(),
-  };
+  // A layer is shared when more than one image (build steps included) is made of it.
+  const refs = new Map<string, number>();
+  for (const r of engine.images.records.list()) for (const l of r.layers) refs.set(l, (refs.get(l) ?? 0) + 1);
+  const layersOf = new Map(engine.images.list().map((i) => [i.record.id, i.record.layers]));
+  const summaries = listImages(engine).map((img) => ({
+    ...img,
+    SharedSize: (layersOf.get(img.Id) ?? []).filter((l) => (refs.get(l) ?? 0) > 1).reduce((n, l) => n + sizeOf(l), 0),
+    Containers: engine.containers.usersOf(img.Id).length,
+  }));
+  return { LayersSize: engine.layers.list().reduce((n, l) => n + sizeOf(l), 0), Images: summaries };
+}
+
+function volumes(engine: Engine): VolumeUsage[] {
+  const usage = engine.volumes.usage();
+  return engine.volumes.list().map((v) => ({ ...engine.volumes.inspectOne(v.Name), UsageData: usage.get(v.Name) ?? { Size: -1, RefCount: -1 } }));
+}
+
+/** GET /system/df and `system df`; `types` (the API's `type`) limits what is measured. */
+export function diskUsage(engine: Engine, opts: { types?: string[] } = {}): DiskUsage {
+  for (const t of opts.types ?? []) if (!(DISK_USAGE_TYPES as readonly string[]).includes(t)) throw new InvalidArgumentError(`unknown object type: ${t}`);
+  const wants = (t: DiskUsageType) => !opts.types?.length || opts.types.includes(t);
+  const out: DiskUsage = {};
+  if (wants("image")) Object.assign(out, images(engine));
+  if (wants("container")) out.Containers = listContainers(engine, { all: true, size: true });
+  if (wants("volume")) out.Volumes = volumes(engine);
+  if (wants("build-cache")) out.BuildCache = [];
+  return out;
 }
 
 export async function checkSystem(engine: Engine, opts: { repair?: boolean; quick?: boolean } = {}): Promise<CheckReport> {

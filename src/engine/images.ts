@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from "../errors.js";
+import { parseTimestamp } from "../events/time.js";
 import { imageHistory } from "../image/inspect.js";
 import { parseReference } from "../image/reference.js";
 import { familiar, type LocalImage, type RemoveReport } from "../image/service.js";
@@ -49,6 +50,14 @@ function boolFilter(values: string[] | undefined, name: string): boolean | undef
   throw new InvalidArgumentError(`invalid filter '${name}=${v}'`);
 }
 
+/** An `until` filter (a timestamp, an RFC 3339 time or a duration back from now): images created before it. */
+export function createdBefore(values: string[] | undefined): (img: LocalImage) => boolean {
+  if (!values?.length) return () => true;
+  const now = new Date();
+  const limits = values.map((v) => Number(parseTimestamp(v, now) / 1_000_000n));
+  return (img) => limits.every((t) => createdMs(img) < t);
+}
+
 /** `images` / GET /images/json: newest first; without `all`, the untagged images others were built on are left out. */
 export function listImages(engine: Engine, req: { all?: boolean; filters?: Filters } = {}): ImageSummary[] {
   const filters = checkFilters(req.filters ?? new Map(), ["dangling", "reference", "label", "before", "since", "until"]);
@@ -59,6 +68,7 @@ export function listImages(engine: Engine, req: { all?: boolean; filters?: Filte
   const before = filters.get("before")?.map(at);
   const since = filters.get("since")?.map(at);
   const refs = filters.get("reference");
+  const until = createdBefore(filters.get("until"));
   const out: ImageSummary[] = [];
   for (const img of [...all].sort((a, b) => createdMs(b) - createdMs(a))) {
     const isDangling = img.tags.length === 0;
@@ -66,7 +76,7 @@ export function listImages(engine: Engine, req: { all?: boolean; filters?: Filte
     if (dangling !== undefined && dangling !== isDangling) continue;
     const labels = img.config.config?.Labels ?? {};
     if (!(filters.get("label") ?? []).every((l) => labelMatches(labels, l))) continue;
-    if (before?.some((t) => !(createdMs(img) < t)) || since?.some((t) => !(createdMs(img) > t))) continue;
+    if (before?.some((t) => !(createdMs(img) < t)) || since?.some((t) => !(createdMs(img) > t)) || !until(img)) continue;
     let tags = img.tags;
     let digests = img.digests;
     if (refs) {
@@ -124,6 +134,7 @@ export async function tagImage(engine: Engine, source: string, target: string): 
   await engine.images.tag(source, target);
 }
 
-export async function removeImage(engine: Engine, name: string, opts: { force?: boolean } = {}): Promise<RemoveReport> {
+/** `rmi`: Docker's rules; `noPrune` keeps the untagged parents an image was built on. */
+export async function removeImage(engine: Engine, name: string, opts: { force?: boolean; noPrune?: boolean } = {}): Promise<RemoveReport> {
   return engine.images.remove(name, opts);
 }

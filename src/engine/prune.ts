@@ -1,9 +1,11 @@
 import { join } from "node:path";
-import type { RemoveReport } from "../image/service.js";
+import type { LocalImage, RemoveReport } from "../image/service.js";
 import { treeSize } from "../store/tree-size.js";
 import type { Engine } from "./engine.js";
 import type { Filters } from "./filters.js";
 import { checkFilters } from "./filters.js";
+import { createdBefore } from "./images.js";
+import { labelMatches } from "./list-containers.js";
 import { pruneVolumes } from "./volumes.js";
 
 // The prune verbs: stopped containers, unused images, unused volumes, and
@@ -29,12 +31,19 @@ export async function pruneContainers(engine: Engine, filters: Filters = new Map
   return { removed, reclaimed };
 }
 
-/** `image prune`: dangling images, or (all) every image no container uses. */
+/** `image prune`: dangling images, or (all) every image no container uses; `until`, `label` and `label!` narrow it, as Docker's do. */
 export async function pruneImages(engine: Engine, opts: { all?: boolean; filters?: Filters } = {}): Promise<RemoveReport> {
-  const filters = checkFilters(opts.filters ?? new Map(), ["dangling", "until", "label"]);
+  const filters = checkFilters(opts.filters ?? new Map(), ["dangling", "until", "label", "label!"]);
   const dangling = filters.get("dangling")?.[0];
   const all = opts.all || dangling === "false" || dangling === "0";
-  const r = await engine.images.prune({ all });
+  const until = createdBefore(filters.get("until"));
+  const labels = filters.get("label") ?? [];
+  const notLabels = filters.get("label!") ?? [];
+  const match = (img: LocalImage) => {
+    const have = img.config.config?.Labels ?? {};
+    return until(img) && labels.every((l) => labelMatches(have, l)) && !notLabels.some((l) => labelMatches(have, l));
+  };
+  const r = await engine.images.prune({ all, match });
   engine.layout.removeAbandonedTemps();
   return r;
 }

@@ -29,6 +29,8 @@ export interface PullOptions {
   platform?: string;
   /** Base64url X-Registry-Auth credentials given by an API client, instead of the stored logins. */
   auth?: Credentials;
+  /** Cancels the pull (an API client that hung up); not carried across the namespace boundary. */
+  signal?: AbortSignal;
 }
 
 /** A user's image name, short names completed with skiff.conf's default registry. */
@@ -60,19 +62,22 @@ function pulledFrom(ref: Reference): string {
 
 /** Pull one image into the store. */
 export async function pull(engine: Engine, name: string, opts: PullOptions = {}, progress: Progress = () => {}): Promise<PullResult> {
-  if (!engine.inNamespace) return (await runInside(engine, "pull", { name, opts }, progress)) as PullResult;
+  if (!engine.inNamespace) {
+    const { signal: _, ...plain } = opts;
+    return (await runInside(engine, "pull", { name, opts: plain }, progress)) as PullResult;
+  }
   const ref = parseUserReference(engine, name);
   const full = ref.tag || ref.digest ? ref : ref.withTag("latest");
-  progress({ id: full.digest ?? full.tag ?? "latest", status: `Pulling from ${pulledFrom(full)}` });
   const { image, client } = await fromMirrorsOrOrigin(engine, full, opts.platform ? parsePlatform(opts.platform) : hostPlatform(), opts);
   try {
+    progress({ id: full.digest ?? full.tag ?? "latest", status: `Pulling from ${pulledFrom(full)}`, message: true });
     let before: string | undefined;
     try {
       before = engine.images.resolve(full.toString()).id;
     } catch {
       before = undefined;
     }
-    const result = await copyImage(image, engine.storeDestination({ mode: "pull" }), progress);
+    const result = await copyImage(image, engine.storeDestination({ mode: "pull" }), progress, { signal: opts.signal });
     engine.images.logEvent("pull", full.familiarString(), full.familiarName());
     const upToDate = before === result.id;
     const familiar = full.familiarString();
@@ -84,11 +89,24 @@ export async function pull(engine: Engine, name: string, opts: PullOptions = {},
   }
 }
 
-/** Every tag of a repository (`pull --all-tags`). */
-export async function listTags(engine: Engine, name: string): Promise<string[]> {
+/**
+ * `pull` of a name: one image, or with `allTags` (`pull --all-tags`, and the
+ * API's fromImage without a tag) every tag of the repository in turn.
+ */
+export async function pullRepository(engine: Engine, name: string, opts: PullOptions & { allTags?: boolean } = {}, progress: Progress = () => {}): Promise<PullResult[]> {
+  const { allTags, ...one } = opts;
+  if (!allTags) return [await pull(engine, name, one, progress)];
   const ref = parseUserReference(engine, name);
-  if (ref.tag || ref.digest) throw new SkiffError("tag can't be used with --all-tags/-a");
-  const client = registryClient(engine, ref.domain, ref.path);
+  const out: PullResult[] = [];
+  for (const tag of await listTags(engine, name, one.auth)) out.push(await pull(engine, ref.withTag(tag).toString(), one, progress));
+  return out;
+}
+
+/** Every tag of a repository (`pull --all-tags`). */
+export async function listTags(engine: Engine, name: string, auth?: Credentials): Promise<string[]> {
+  const ref = parseUserReference(engine, name);
+  if (ref.tag || ref.digest) throw new SkiffError("tag can't be used with --all-tags/-a", { status: 400 });
+  const client = registryClient(engine, ref.domain, ref.path, auth);
   try {
     return await client.listTags(ref.path);
   } finally {
@@ -109,7 +127,12 @@ export function checkPullPolicy(policy: string): PullPolicy {
  * always, with --pull always), as `docker run` does. Its "Unable to find
  * image" line comes first, as a message of the pull's progress.
  */
-export async function ensureImage(engine: Engine, name: string, opts: { pull: PullPolicy; platform?: string }, progress: Progress = () => {}): Promise<void> {
+export async function ensureImage(
+  engine: Engine,
+  name: string,
+  opts: { pull: PullPolicy; platform?: string; auth?: Credentials; signal?: AbortSignal },
+  progress: Progress = () => {},
+): Promise<void> {
   let present = true;
   try {
     engine.images.resolve(name);
@@ -119,7 +142,7 @@ export async function ensureImage(engine: Engine, name: string, opts: { pull: Pu
   if (present && opts.pull !== "always") return;
   if (!present && opts.pull === "never") throw new SkiffError(`No such image: ${name}`, { code: 125, status: 404 });
   if (!present) progress({ id: "", status: `Unable to find image '${familiarOrInput(name)}' locally` });
-  await pull(engine, name, { platform: opts.platform }, progress);
+  await pull(engine, name, { platform: opts.platform, auth: opts.auth, signal: opts.signal }, progress);
 }
 
 function familiarOrInput(name: string): string {

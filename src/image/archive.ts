@@ -90,6 +90,7 @@ export async function loadImages(
   destination: () => StoreDestination,
   platform: Platform,
   progress: (e: CopyEvent) => void,
+  signal?: AbortSignal,
 ): Promise<LoadedImage[]> {
   const archive = await materializeArchive(input, layout);
   try {
@@ -97,7 +98,7 @@ export async function loadImages(
     const images: SourceImage[] = archiveImages(files, platform);
     const out: LoadedImage[] = [];
     for (const img of images) {
-      const r = await copyImage(img, destination(), progress);
+      const r = await copyImage(img, destination(), progress, { signal });
       out.push({ id: r.id, names: img.names, retagged: r.retagged });
     }
     return out;

@@ -187,12 +187,12 @@ export class ImageService {
     this.logEvent("tag", id, ref.familiarString());
   }
 
-  /** Docker's `rmi` rules, one argument at a time. */
-  async remove(input: string, opts: { force?: boolean } = {}): Promise<RemoveReport> {
+  /** Docker's `rmi` rules, one argument at a time; `noPrune` keeps the untagged parents (`rmi --no-prune`). */
+  async remove(input: string, opts: { force?: boolean; noPrune?: boolean } = {}): Promise<RemoveReport> {
     const { id, ref } = this.resolve(input);
     const parent = this.records.has(id) ? this.records.get(id).parent : undefined;
     const report = await this.locks.with(imageLock(id), () => this.removeLocked(input, id, ref, opts));
-    if (report.deleted.includes(id)) await this.removeIntermediates(parent, report);
+    if (report.deleted.includes(id) && !opts.noPrune) await this.removeIntermediates(parent, report);
     return report;
   }
 
@@ -299,8 +299,8 @@ export class ImageService {
     return deleted;
   }
 
-  /** `image prune`: dangling images (all unused ones with `all`) that no container uses. */
-  async prune(opts: { all?: boolean } = {}): Promise<RemoveReport> {
+  /** `image prune`: dangling images (all unused ones with `all`) that no container uses, and that `match` (the filters) accepts. */
+  async prune(opts: { all?: boolean; match?: (img: LocalImage) => boolean } = {}): Promise<RemoveReport> {
     const total: RemoveReport = { untagged: [], deleted: [], reclaimed: 0 };
     const images = this.list();
     // An untagged image another was built on is a build intermediate, not dangling (Docker keeps it).
@@ -309,6 +309,7 @@ export class ImageService {
       if (!opts.all && img.tags.length > 0) continue;
       if (!opts.all && parents.has(img.record.id)) continue;
       if (this.usersOf(img.record.id).length > 0) continue;
+      if (opts.match && !opts.match(img)) continue;
       try {
         const r = await this.remove(img.record.id, { force: true });
         total.untagged.push(...r.untagged);

@@ -49,6 +49,8 @@ export interface CopyEvent {
   /** Short id of the layer (12 hex chars), or "" for image-level messages. */
   id: string;
   status: LayerStatus | string;
+  /** A message under an id that is no layer's (a pull's "Pulling from", under its tag): Docker sends it without progressDetail. */
+  message?: boolean;
   current?: number;
   total?: number;
 }

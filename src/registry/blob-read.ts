@@ -50,6 +50,8 @@ interface PartChunks {
   chunks: AsyncGenerator<Buffer>;
   offset: number;
   size?: number;
+  /** The response body being read: destroying it ends a read that waits on the network. */
+  body: Readable;
 }
 
 /** One GET of a blob from `offset`: a single connection, no resuming. */
@@ -97,7 +99,42 @@ async function blobChunks(s: RegistrySession, repo: string, digest: string, offs
       yield chunk;
     }
   }
-  return { chunks: skip > 0 ? bytes() : bodyChunks(res, s.timeoutMs, what), offset, size };
+  return { chunks: skip > 0 ? bytes() : bodyChunks(res, s.timeoutMs, what), offset, size, body: res.body };
+}
+
+/**
+ * A generator of chunks as a stream whose destroy() takes effect at once.
+ * Readable.from lets a destroyed stream close only after the generator's
+ * pending await has settled — a read from a stalled registry, which would
+ * keep a cancelled pull (an API client that hung up) waiting for the
+ * registry timeout. Here destroy() also calls `abort`, which ends that read.
+ */
+function abortableStream(gen: AsyncGenerator<Buffer>, abort: () => void): Readable {
+  let pulling = false;
+  return new Readable({
+    read() {
+      if (pulling) return;
+      pulling = true;
+      void (async () => {
+        try {
+          for (;;) {
+            const r = await gen.next();
+            if (r.done) return void this.push(null);
+            if (!this.push(r.value)) return;
+          }
+        } catch (e) {
+          this.destroy(e as Error);
+        } finally {
+          pulling = false;
+        }
+      })();
+    },
+    destroy(err, cb) {
+      abort();
+      gen.return(undefined).catch(() => {});
+      cb(err);
+    },
+  });
 }
 
 /**
@@ -108,6 +145,9 @@ async function blobChunks(s: RegistrySession, repo: string, digest: string, offs
  * DigestMismatchError at the end rather than end cleanly.
  */
 export function openBlob(s: RegistrySession, repo: string, digest: string, opts: OpenBlobOptions = {}): Readable {
+  // Set when the reader destroys the stream: no resume after that, and the body being read is cut.
+  let closed = false;
+  let body: Readable | undefined;
   async function* chunks(): AsyncGenerator<Buffer> {
     let offset = opts.offset ?? 0;
     let size = opts.size;
@@ -115,6 +155,8 @@ export function openBlob(s: RegistrySession, repo: string, digest: string, opts:
     for (let resumes = 0; ; ) {
       try {
         const part = await blobChunks(s, repo, digest, offset);
+        body = part.body;
+        if (closed) body.destroy();
         if (part.size !== undefined) {
           if (size !== undefined && part.size !== size)
             throw new SkiffError(`blob ${blobName(s, repo, digest)} is ${part.size} bytes, expected ${size}`, { hint: "the registry serves different content than the image describes" });
@@ -131,10 +173,11 @@ export function openBlob(s: RegistrySession, repo: string, digest: string, opts:
           throw new TransportError(`reading blob ${digest.slice(0, 19)} from ${s.host}: unexpected EOF after ${offset} of ${size} bytes`, { retryable: true, errno: "ABORTED" });
         break;
       } catch (e) {
-        if (!(e instanceof TransportError) || !e.retryable || resumes >= s.maxBlobResumes) throw e;
+        if (closed || !(e instanceof TransportError) || !e.retryable || resumes >= s.maxBlobResumes) throw e;
         resumes++;
         opts.onResume?.(offset, e);
         await sleep(backoffDelay(s.retry, resumes));
+        if (closed) throw e;
       }
     }
     if (hash) {
@@ -142,7 +185,10 @@ export function openBlob(s: RegistrySession, repo: string, digest: string, opts:
       if (actual !== digest) throw new DigestMismatchError(`blob ${blobName(s, repo, digest)}`, digest, actual);
     }
   }
-  return Readable.from(chunks(), { objectMode: false });
+  return abortableStream(chunks(), () => {
+    closed = true;
+    body?.destroy();
+  });
 }
 
 /** HEAD a blob: its size, or undefined when the repository does not have it. */

@@ -16,13 +16,6 @@ import type { EventLog } from "../events/log.js";
 // A volume is in use while any container — running or not — names it, as in
 // Docker: a stopped container can be started again and expects its data.
 
-export interface VolumeUsage {
-  total: number;
-  active: number;
-  size: number;
-  reclaimable: number;
-}
-
 /** What the volume room needs to know of containers. */
 export interface ContainerDirectory {
   list(): ContainerRecord[];
@@ -165,20 +158,12 @@ export class VolumeService {
     return { removed, reclaimed };
   }
 
-  /** `system df`: Docker's Local Volumes line. */
-  usage(): VolumeUsage {
+  /** `system df`: each volume's size and how many containers use it (Docker's UsageData). */
+  usage(): Map<string, { Size: number; RefCount: number }> {
     const all = this.allMounts();
-    let size = 0;
-    let reclaimable = 0;
-    let active = 0;
-    const volumes = this.list();
-    for (const v of volumes) {
-      const n = treeSize(this.store.dataDir(v.Name));
-      size += n;
-      if (this.usersOf(v.Name, all).length) active++;
-      else reclaimable += n;
-    }
-    return { total: volumes.length, active, size, reclaimable };
+    const out = new Map<string, { Size: number; RefCount: number }>();
+    for (const v of this.list()) out.set(v.Name, { Size: treeSize(this.store.dataDir(v.Name)), RefCount: this.usersOf(v.Name, all).length });
+    return out;
   }
 
   /**

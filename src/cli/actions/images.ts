@@ -128,11 +128,11 @@ export function showHistory(engine: Engine, name: string, opts: { human: boolean
   });
 }
 
-export async function removeImages(engine: Engine, names: string[], opts: { force?: boolean }): Promise<number> {
+export async function removeImages(engine: Engine, names: string[], opts: { force?: boolean; prune?: boolean }): Promise<number> {
   let status = 0;
   for (const n of names) {
     try {
-      const r = await removeImage(engine, n, opts);
+      const r = await removeImage(engine, n, { force: opts.force, noPrune: opts.prune === false });
       for (const u of r.untagged) process.stdout.write(`Untagged: ${u}\n`);
       for (const d of r.deleted) process.stdout.write(`Deleted: ${d}\n`);
     } catch (e) {

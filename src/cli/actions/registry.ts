@@ -1,7 +1,7 @@
 import { SkiffError, InvalidArgumentError } from "../../errors.js";
 import { loginHost, verifyLogin } from "../../engine/login.js";
-import { listTags, parseUserReference, pull } from "../../engine/pull.js";
-import { push, tagsOfRepository } from "../../engine/push.js";
+import { parseUserReference, pullRepository } from "../../engine/pull.js";
+import { pushRepository } from "../../engine/push.js";
 import { registryClient } from "../../engine/registry-client.js";
 import { removeCredentials, storeCredentials } from "../../registry/credentials.js";
 import { search } from "../../registry/search.js";
@@ -17,28 +17,21 @@ type Opts = Record<string, unknown>;
 export async function pullCommand(ctx: CliContext, name: string, o: Opts): Promise<void> {
   const engine = await ctx.engine();
   const ref = parseUserReference(engine, name);
-  const names = o.allTags ? (await listTags(engine, name)).map((t) => ref.withTag(t).toString()) : [name];
   const quiet = Boolean(o.quiet);
   // The docker CLI's own line: the daemon is told the tag it completed.
   if (!ref.tag && !ref.digest && !o.allTags && !quiet) process.stdout.write("Using default tag: latest\n");
-  for (const n of names) {
-    const printer = new ProgressPrinter();
-    const result = await pull(engine, n, { platform: o.platform as string | undefined }, quiet ? () => {} : printer.event);
-    process.stdout.write(`${result.name}\n`);
-  }
+  const printer = new ProgressPrinter();
+  const results = await pullRepository(engine, name, { platform: o.platform as string | undefined, allTags: Boolean(o.allTags) }, quiet ? () => {} : printer.event);
+  for (const r of results) process.stdout.write(`${r.name}\n`);
 }
 
 export async function pushCommand(ctx: CliContext, name: string, o: Opts): Promise<void> {
   const engine = await ctx.engine();
-  const ref = parseUserReference(engine, name);
-  const names = o.allTags ? tagsOfRepository(engine, name) : [name];
   const quiet = Boolean(o.quiet);
   const printer = new ProgressPrinter();
-  if (!quiet) process.stdout.write(`The push refers to repository [${ref.repository()}]\n`);
-  for (const n of names) {
-    await push(engine, n, {}, quiet ? () => {} : printer.event);
-    if (quiet) process.stdout.write(`${parseUserReference(engine, n).toString()}\n`);
-  }
+  const pushed = await pushRepository(engine, name, { allTags: Boolean(o.allTags) }, quiet ? () => {} : printer.event);
+  // -q prints what was pushed, as the docker CLI does.
+  if (quiet) for (const p of pushed) process.stdout.write(`${p.name}\n`);
 }
 
 async function readStdin(): Promise<string> {

@@ -1,5 +1,5 @@
 import type { Engine } from "../../engine/engine.js";
-import { checkSystem, diskUsage } from "../../engine/disk-usage.js";
+import { checkSystem, diskUsage, type DiskUsage } from "../../engine/disk-usage.js";
 import { systemPrune as prune } from "../../engine/prune.js";
 import { humanSize } from "../../gotext/index.js";
 import { confirm, printList } from "../output.js";
@@ -27,16 +27,38 @@ interface DfRow {
   Reclaimable: string;
 }
 
-export async function systemDf(engine: Engine, opts: { verbose?: boolean; format?: string }): Promise<void> {
-  const u = diskUsage(engine);
-  const pct = (part: number, whole: number) => (whole ? ` (${Math.round((part / whole) * 100)}%)` : "");
-  const rows: DfRow[] = [
-    { Type: "Images", TotalCount: String(u.images.total), Active: String(u.images.active), Size: humanSize(u.images.size), Reclaimable: humanSize(u.images.reclaimable) + pct(u.images.reclaimable, u.images.size) },
-    { Type: "Containers", TotalCount: String(u.containers.total), Active: String(u.containers.active), Size: humanSize(u.containers.size), Reclaimable: humanSize(u.containers.reclaimable) + pct(u.containers.reclaimable, u.containers.size) },
-    { Type: "Local Volumes", TotalCount: String(u.volumes.total), Active: String(u.volumes.active), Size: humanSize(u.volumes.size), Reclaimable: humanSize(u.volumes.reclaimable) + pct(u.volumes.reclaimable, u.volumes.size) },
-    { Type: "Build Cache", TotalCount: "0", Active: "0", Size: "0B", Reclaimable: "0B" },
+/** go-units' HumanSize, which the docker CLI's df uses: four significant digits ("2.025MB"), where `images` shows three. */
+const size = (bytes: number) => humanSize(bytes, 4);
+
+/** "5kB (100%)": Docker's reclaimable column, the share truncated to a whole percent as Go's integer division does. */
+function reclaimable(part: number, whole: number): string {
+  return whole > 0 ? `${size(part)} (${Math.trunc((part * 100) / whole)}%)` : size(part);
+}
+
+/** The docker CLI's summary table (cli/command/formatter/disk_usage.go), from the daemon's answer. */
+export function diskUsageRows(u: DiskUsage): DfRow[] {
+  const images = u.Images ?? [];
+  const containers = u.Containers ?? [];
+  const volumes = u.Volumes ?? [];
+  const layers = u.LayersSize ?? 0;
+  // Docker counts only what in-use images hold alone as used.
+  const imagesUsed = images.filter((i) => i.Containers > 0 && i.Size !== -1 && i.SharedSize !== -1).reduce((n, i) => n + i.Size - i.SharedSize, 0);
+  const active = (c: { State: string }) => ["running", "paused", "restarting"].includes(c.State);
+  const ctrSize = containers.reduce((n, c) => n + (c.SizeRw ?? 0), 0);
+  const ctrIdle = containers.filter((c) => !active(c)).reduce((n, c) => n + (c.SizeRw ?? 0), 0);
+  const sized = volumes.filter((v) => v.UsageData.Size !== -1);
+  const volSize = sized.reduce((n, v) => n + v.UsageData.Size, 0);
+  const volIdle = sized.filter((v) => v.UsageData.RefCount === 0).reduce((n, v) => n + v.UsageData.Size, 0);
+  return [
+    { Type: "Images", TotalCount: String(images.length), Active: String(images.filter((i) => i.Containers > 0).length), Size: size(layers), Reclaimable: reclaimable(layers - imagesUsed, layers) },
+    { Type: "Containers", TotalCount: String(containers.length), Active: String(containers.filter(active).length), Size: size(ctrSize), Reclaimable: reclaimable(ctrIdle, ctrSize) },
+    { Type: "Local Volumes", TotalCount: String(volumes.length), Active: String(volumes.filter((v) => v.UsageData.RefCount > 0).length), Size: size(volSize), Reclaimable: reclaimable(volIdle, volSize) },
+    { Type: "Build Cache", TotalCount: String(u.BuildCache?.length ?? 0), Active: "0", Size: "0B", Reclaimable: "0B" },
   ];
-  printList(rows, {
+}
+
+export async function systemDf(engine: Engine, opts: { verbose?: boolean; format?: string }): Promise<void> {
+  printList(diskUsageRows(diskUsage(engine)), {
     format: opts.format,
     defaultFormat: "table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}",
     headers: { Type: "TYPE", TotalCount: "TOTAL", Active: "ACTIVE", Size: "SIZE", Reclaimable: "RECLAIMABLE" },

@@ -1,7 +1,7 @@
 import { createReadStream } from "node:fs";
 import type { Readable } from "node:stream";
 import type { Engine } from "../../engine/engine.js";
-import { checkArchiveFormat, importTarball, loadArchive, saveImages } from "../../engine/archive.js";
+import { checkArchiveFormat, importTarball, loadArchive, loadMessages, saveImages } from "../../engine/archive.js";
 import { InvalidArgumentError, SkiffError } from "../../errors.js";
 import { ProgressPrinter } from "../progress.js";
 
@@ -20,11 +20,7 @@ export async function loadCommand(engine: Engine, opts: { input?: string; quiet?
   const printer = new ProgressPrinter();
   const r = await loadArchive(engine, opts.input ?? process.stdin, { platform: opts.platform }, opts.quiet || !process.stdout.isTTY ? () => {} : printer.event);
   for (const w of r.warnings) process.stderr.write(`WARN: ${w}\n`);
-  for (const img of r.images) {
-    for (const x of img.retagged) process.stdout.write(`The image ${x.name} already exists, renaming the old one with ID ${x.oldId} to empty string\n`);
-    if (img.names.length) for (const n of img.names) process.stdout.write(`Loaded image: ${n}\n`);
-    else process.stdout.write(`Loaded image ID: ${img.id}\n`);
-  }
+  for (const line of loadMessages(r)) process.stdout.write(`${line}\n`);
 }
 
 async function opened(file: string): Promise<Readable> {

@@ -65,7 +65,7 @@ export function registerImageCommands(program: Command, ctx: CliContext): void {
       .argument("<image...>")
       .option("-f, --force", "force removal of the image")
       .option("--no-prune", "do not delete untagged parents")
-      .action(async (names: string[], opts: { force?: boolean }) => {
+      .action(async (names: string[], opts: { force?: boolean; prune?: boolean }) => {
         await ctx.enterNamespace();
         const { removeImages } = await import("../actions/images.js");
         ctx.exitCode = await removeImages(await ctx.engine(), names, opts);

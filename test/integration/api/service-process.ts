@@ -9,10 +9,13 @@ import { repoRoot, skiffBin, type SkiffEnv } from "../../helpers/cli.js";
 
 export const dockerCli = ["/usr/local/bin/docker", "/usr/bin/docker"].find((p) => existsSync(p));
 export const hasDockerPy = spawnSync("/usr/bin/python3", ["-c", "import docker"]).status === 0;
+export const hasCompose = spawnSync("docker-compose", ["version"]).status === 0;
 
 export interface ServiceProcess {
   child: ChildProcess;
   stderr(): string;
+  /** Resolves once the service's stderr (everything so far) matches. */
+  waitFor(pattern: RegExp): Promise<void>;
   /** Resolves with the exit code (or 128+signal). */
   exited: Promise<number>;
   stop(): Promise<number>;
@@ -27,6 +30,18 @@ export function startService(env: SkiffEnv, args: string[], opts: { env?: NodeJS
   const service: ServiceProcess = {
     child,
     stderr: () => stderr,
+    waitFor: (pattern) =>
+      new Promise((resolve, reject) => {
+        const check = () => {
+          if (!pattern.test(stderr)) return false;
+          child.stderr!.off("data", check);
+          resolve();
+          return true;
+        };
+        if (check()) return;
+        child.stderr!.on("data", check);
+        void exited.then(() => check() || reject(new Error(`the service ended before its stderr matched ${pattern}:\n${stderr}`)));
+      }),
     exited,
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
@@ -62,9 +77,9 @@ export function request(socketPath: string, method: string, path: string, body?:
 }
 
 /** Run a client program to completion. */
-export function runClient(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+export function runClient(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string | Buffer; cwd?: string } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env: { ...process.env, ...opts.env }, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(cmd, args, { env: { ...process.env, ...opts.env }, cwd: opts.cwd, stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -73,4 +88,9 @@ export function runClient(cmd: string, args: string[], opts: { env?: NodeJS.Proc
     child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
     child.stdin!.end(opts.input ?? "");
   });
+}
+
+/** The docker CLI pointed at a service socket, with its own config directory (its logins). */
+export function dockerAt(sock: string, configDir: string): (args: string[], opts?: { input?: string | Buffer; cwd?: string; env?: NodeJS.ProcessEnv }) => ReturnType<typeof runClient> {
+  return (args, opts = {}) => runClient(dockerCli!, args, { ...opts, env: { DOCKER_HOST: `unix://${sock}`, DOCKER_CONFIG: configDir, ...opts.env } });
 }

@@ -85,6 +85,8 @@ describe("progress lines", () => {
   test("layer statuses carry progressDetail, messages do not", () => {
     expect(progressMessage({ id: "", status: "Digest: sha256:abc" })).toEqual({ status: "Digest: sha256:abc" });
     expect(progressMessage({ id: "a3ed95caeb02", status: "Pulling fs layer" })).toEqual({ status: "Pulling fs layer", progressDetail: {}, id: "a3ed95caeb02" });
+    // "Pulling from" is a message under the tag (moby's progress.Message), not a layer's status.
+    expect(progressMessage({ id: "latest", status: "Pulling from library/busybox", message: true })).toEqual({ status: "Pulling from library/busybox", id: "latest" });
     expect(progressMessage({ id: "a3ed95caeb02", status: "Downloading", current: 1_048_576, total: 2_217_000 })).toEqual({
       status: "Downloading",
       progressDetail: { current: 1_048_576, total: 2_217_000 },

@@ -71,6 +71,24 @@ const routes: Route[] = [
     },
   },
   {
+    // As a pull of an image the registry does not have: the stream is asked for, nothing said yet.
+    method: "POST",
+    path: "/images/missing/create",
+    handle: async (c) => {
+      c.messageStream();
+      throw new NotFoundError("manifest for busybox:nope not found: manifest unknown: manifest unknown");
+    },
+  },
+  {
+    // As a load: the 200 at once, so even the first error is in-band.
+    method: "POST",
+    path: "/images/load",
+    handle: async (c) => {
+      c.messageStream({ startNow: true });
+      throw new NotFoundError("no archive");
+    },
+  },
+  {
     method: "GET",
     path: "/events",
     handle: async (c) => {
@@ -227,6 +245,19 @@ describe("HTTP answers", () => {
       { status: "Downloading", progressDetail: { current: 5, total: 10 }, progress: `[=========================>${" ".repeat(25)}]       5B/10B`, id: "a3ed95caeb02" },
       { errorDetail: { message: "manifest unknown" }, error: "manifest unknown" },
     ]);
+  });
+
+  test("a message stream that fails before its first message is an ordinary error answer; startNow makes every error in-band", async () => {
+    const sock = await start();
+    const missing = await request(sock, "POST", "/images/missing/create");
+    expect([missing.status, missing.headers["content-type"], missing.headers["transfer-encoding"], JSON.parse(missing.body)]).toEqual([
+      404,
+      "application/json",
+      undefined,
+      { message: "manifest for busybox:nope not found: manifest unknown: manifest unknown" },
+    ]);
+    const load = await request(sock, "POST", "/images/load");
+    expect([load.status, load.body]).toEqual([200, `${JSON.stringify({ errorDetail: { message: "no archive" }, error: "no archive" })}\r\n`]);
   });
 
   test("a long poll sends its headers before it has a body (docker run waits for them before it starts)", async () => {
