@@ -1,45 +1,17 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { HostInfo } from "../engine/info.js";
+import { goArch } from "../engine/version.js";
 import { API_VERSION, MIN_API_VERSION, VERSION } from "../version.js";
 
-// GET /version and GET /info in Docker's field names (moby api/types
-// system.Info and types.Version), from what `skiff info` collects. Clients
+// GET /info in Docker's field names (moby api/types system.Info), from
+// what `skiff info` collects. Clients
 // read a handful of these: docker-py's version negotiation needs ApiVersion,
 // testcontainers reads OperatingSystem, OSType, Architecture, NCPU,
 // MemTotal, IndexServerAddress, Labels and Runtimes, the docker CLI prints
 // the rest and shows "rootless" from SecurityOptions. Fields that mean
 // nothing without a daemon (swarm, containerd) get Docker's zero values so
 // that strict decoders find them.
-
-/** Node's process.arch in Go's GOARCH words, as Docker reports it. */
-export function goArch(arch: string = process.arch): string {
-  const map: Record<string, string> = { x64: "amd64", ia32: "386", arm64: "arm64", arm: "arm", ppc64: "ppc64le", s390x: "s390x", riscv64: "riscv64", loong64: "loong64", mipsel: "mipsle" };
-  return map[arch] ?? arch;
-}
-
-export function versionBody(kernel: string): Record<string, unknown> {
-  const runtime = `node${process.versions.node}`;
-  return {
-    Platform: { Name: "skiff" },
-    Components: [
-      {
-        Name: "Engine",
-        Version: VERSION,
-        Details: { ApiVersion: API_VERSION, Arch: goArch(), BuildTime: "", Experimental: "false", GitCommit: "", GoVersion: runtime, KernelVersion: kernel, MinAPIVersion: MIN_API_VERSION, Os: "linux" },
-      },
-    ],
-    Version: VERSION,
-    ApiVersion: API_VERSION,
-    MinAPIVersion: MIN_API_VERSION,
-    GitCommit: "",
-    GoVersion: runtime,
-    Os: "linux",
-    Arch: goArch(),
-    KernelVersion: kernel,
-    BuildTime: "",
-  };
-}
 
 /** /etc/os-release's PRETTY_NAME and VERSION_ID (moby's OperatingSystem, OSVersion). */
 export function readOsRelease(text?: string): { name: string; version: string } {

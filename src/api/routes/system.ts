@@ -1,4 +1,4 @@
-import { cpus, hostname, machine, release, totalmem } from "node:os";
+import { cpus, hostname, machine, totalmem } from "node:os";
 import type { Engine } from "../../engine/engine.js";
 import { collectHostInfo } from "../../engine/info.js";
 import { loginHost, verifyLogin } from "../../engine/login.js";
@@ -10,7 +10,8 @@ import type { ApiCall } from "../call.js";
 import { authConfigCredentials } from "../registry-auth.js";
 import { sendText } from "../response.js";
 import type { Route } from "../router.js";
-import { engineId, infoBody, readOsRelease, versionBody } from "../system-info.js";
+import { engineId, infoBody, readOsRelease } from "../system-info.js";
+import { versionInfo } from "../../engine/version.js";
 
 // _ping, version, info and auth (moby daemon/server/router/system).
 
@@ -44,7 +45,7 @@ export function systemRoutes(deps: SystemDeps): Route[] {
   return [
     { method: "GET", path: "/_ping", handle: ping },
     { method: "HEAD", path: "/_ping", handle: ping },
-    { method: "GET", path: "/version", handle: async (c) => c.send(200, versionBody(release())) },
+    { method: "GET", path: "/version", handle: async (c) => c.send(200, versionInfo()) },
     {
       method: "GET",
       path: "/info",

@@ -30,13 +30,14 @@ export function registerSystemCommands(program: Command, ctx: CliContext): void 
     .action(async (opts: { format?: string }) => {
       const { versionInfo } = await import("../../engine/version.js");
       const v = versionInfo();
+      const client = { Version: v.Version, ApiVersion: v.ApiVersion, Os: v.Os, Arch: v.Arch, GoVersion: v.GoVersion };
       if (opts.format) {
         const { printFormatted } = await import("../output.js");
-        printFormatted([{ Client: { Version: v.Version, ApiVersion: v.ApiVersion, Os: v.Os, Arch: v.Arch, NodeVersion: v.NodeVersion }, Server: v }], opts.format);
+        printFormatted([{ Client: client, Server: v }], opts.format);
         return;
       }
       process.stdout.write(
-        `Client:\n Version:           ${v.Version}\n API version:       ${v.ApiVersion}\n Node.js version:   ${v.NodeVersion}\n OS/Arch:           ${v.Os}/${v.Arch}\n\n` +
+        `Client:\n Version:           ${v.Version}\n API version:       ${v.ApiVersion}\n Node.js version:   ${process.version}\n OS/Arch:           ${v.Os}/${v.Arch}\n\n` +
           `Server: skiff (daemonless, rootless)\n Engine:\n  Version:          ${v.Version}\n  API version:      ${v.ApiVersion} (minimum version ${v.MinAPIVersion})\n  Kernel Version:   ${v.KernelVersion}\n`,
       );
     });

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { StreamSession } from "../../../src/api/hijack.js";
 import type { Route } from "../../../src/api/router.js";
 import { startApiService, type RunningService } from "../../../src/api/service.js";
-import { versionBody } from "../../../src/api/system-info.js";
+import { versionInfo } from "../../../src/engine/version.js";
 import type { Engine } from "../../../src/engine/engine.js";
 import { NotFoundError } from "../../../src/errors.js";
 import { dockerCli, hasDockerPy, runClient } from "./service-process.js";
@@ -63,7 +63,7 @@ function session(rec: ExecRecord): StreamSession {
 }
 
 const routes: Route[] = [
-  { method: "GET", path: "/version", handle: async (c) => c.send(200, versionBody(release())) },
+  { method: "GET", path: "/version", handle: async (c) => c.send(200, versionInfo(release())) },
   {
     method: "GET",
     path: "/containers/{name:.*}/json",
